@@ -1,0 +1,74 @@
+"""The interface the app sees of an engine; the docker adapter implements it.
+
+Methods return the engine's JSON as it came (parsing is ``tui.core.parse``'s
+job), so a fake backend serves recorded documents and the real one stays thin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Protocol
+
+JSON = dict[str, Any]
+
+
+class EngineError(Exception):
+    """The engine could not be asked: one line a user can act on."""
+
+
+class EngineUnavailable(EngineError):
+    """Nothing answers at the endpoint (no socket, refused, timed out)."""
+
+
+class EnginePermissionDenied(EngineError):
+    """The socket is there but we may not open it."""
+
+
+class EngineRefused(EngineError):
+    """The engine answered with an error; the message is the engine's own."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotFound(EngineRefused):
+    """The object is gone (404)."""
+
+
+class Backend(Protocol):
+    """What netdock needs of an engine."""
+
+    @property
+    def endpoint(self) -> str:
+        """Where the engine is, as a user would write it (``unix:///var/run/docker.sock``)."""
+        ...
+
+    @property
+    def local(self) -> bool:
+        """Whether the engine runs on this host (its /proc and ports are ours)."""
+        ...
+
+    async def version(self) -> JSON: ...
+
+    async def info(self) -> JSON: ...
+
+    async def list_containers(self) -> list[JSON]: ...
+
+    async def inspect_container(self, ref: str) -> JSON | None:
+        """None when the container is gone."""
+        ...
+
+    async def list_networks(self) -> list[JSON]: ...
+
+    async def inspect_network(self, ref: str) -> JSON | None:
+        """None when the network is gone."""
+        ...
+
+    def events(
+        self, since: str | None, filters: Mapping[str, Sequence[str]]
+    ) -> AsyncIterator[JSON]:
+        """The engine's event stream; it ends when the connection drops."""
+        ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,168 @@
+"""What the engine reported, as plain frozen data.
+
+Everything here is a fact read from the engine (or the host); anything that can
+be derived from these facts (a container's mode, whose namespace it shares,
+which containers sit on a network) is computed in the modules beside this one,
+never stored twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+class Mode(StrEnum):
+    """A container's network mode in the seed article's terms.
+
+    User networks are named by their driver (a user bridge is ``bridge`` too).
+    """
+
+    BRIDGE = "bridge"
+    HOST = "host"
+    CONTAINER = "container"
+    NONE = "none"
+    OVERLAY = "overlay"
+    MACVLAN = "macvlan"
+    IPVLAN = "ipvlan"
+
+
+class Detail(StrEnum):
+    """How much the engine told us: the list endpoint's summary, or a full inspect."""
+
+    SUMMARY = "summary"
+    INSPECT = "inspect"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A container's attachment to one network."""
+
+    network: str
+    network_id: str | None = None
+    ipv4: str | None = None
+    prefix: int | None = None
+    gateway: str | None = None
+    ipv6: str | None = None
+    ipv6_prefix: int | None = None
+    mac: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PortBinding:
+    """One host port mapping.
+
+    ``bound`` is true for a binding the engine made for a running container and
+    false for a configured one (``HostConfig.PortBindings``) of a container that
+    is not running. ``host_port`` is None for a configured dynamic port.
+    ``dynamic`` says the host port was left to the engine (``-P`` or ``-p 80``).
+    """
+
+    host_ip: str
+    host_port: int | None
+    container_port: int
+    proto: str
+    bound: bool
+    dynamic: bool = False
+
+    def sort_key(self) -> tuple[int, str, int, str]:
+        return (self.container_port, self.proto, self.host_port or 0, self.host_ip)
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """One container as the engine last described it."""
+
+    id: str
+    name: str
+    image: str
+    state: str
+    network_mode: str
+    endpoints: tuple[Endpoint, ...] = ()
+    ports: tuple[PortBinding, ...] = ()
+    exposed: tuple[str, ...] = ()
+    started_at: datetime | None = None
+    created_at: datetime | None = None
+    namespace_ref: str | None = None
+    """For ``container:<ref>`` mode: the ID (or name) the engine recorded."""
+    command: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default=EMPTY, compare=False)
+    publish_all: bool = False
+    privileged: bool = False
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    pid_mode: str = ""
+    ipc_mode: str = ""
+    uts_mode: str = ""
+    mount_sources: tuple[str, ...] = ()
+    detail: Detail = Detail.INSPECT
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("running", "paused", "restarting")
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    subnet: str
+    gateway: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """A network on the engine; who is attached is derived from containers."""
+
+    id: str
+    name: str
+    driver: str
+    scope: str
+    subnets: tuple[Subnet, ...] = ()
+    internal: bool = False
+    ipv6: bool = False
+    options: Mapping[str, str] = field(default=EMPTY, compare=False)
+    labels: Mapping[str, str] = field(default=EMPTY, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineInfo:
+    """Which engine we talk to, and what it says of itself."""
+
+    endpoint: str
+    version: str = ""
+    api_version: str = ""
+    local: bool = False
+    os: str = ""
+    kernel: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HostAddress:
+    """An address of the host itself (what a host-mode container has)."""
+
+    interface: str
+    address: str
+    prefix: int
+    family: str  # "inet" or "inet6"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One engine event, reduced to what tells us what to re-read."""
+
+    type: str
+    action: str
+    actor_id: str
+    container_id: str | None
+    time_nano: int
+    attributes: Mapping[str, str] = field(default=EMPTY, compare=False)

@@ -1,0 +1,97 @@
+"""Network modes and the namespace graph: who shares whose network namespace.
+
+A container started with ``--net=container:X`` has no endpoints of its own;
+its addresses are those of X, or of whoever X shares, to the end of the chain
+(A <- B <- C: C's addresses are A's).
+"""
+
+from __future__ import annotations
+
+from tui.core.model import Container, Endpoint, HostAddress, Mode
+from tui.core.state import HostState
+
+_BUILTIN = {"host": Mode.HOST, "none": Mode.NONE, "bridge": Mode.BRIDGE, "default": Mode.BRIDGE}
+
+
+def mode_of(state: HostState, container: Container) -> str:
+    """bridge / host / container / none, or a user network's driver."""
+    raw = container.network_mode
+    if container.namespace_ref is not None or raw.startswith("container:"):
+        return Mode.CONTAINER
+    if raw in _BUILTIN:
+        return _BUILTIN[raw]
+    network = state.network_by_name(raw) or state.networks.get(raw)
+    if network is None:
+        # A user network we have not read (yet): name its driver by its endpoint.
+        for ep in container.endpoints:
+            if ep.network_id and ep.network_id in state.networks:
+                return state.networks[ep.network_id].driver
+        return Mode.BRIDGE
+    return network.driver
+
+
+def direct_owner(state: HostState, container: Container) -> Container | None:
+    """The container whose namespace this one joins directly."""
+    if container.namespace_ref is None:
+        return None
+    return state.container(container.namespace_ref)
+
+
+def namespace_chain(state: HostState, container: Container) -> tuple[Container, ...]:
+    """The owners from the direct one to the end of the chain (cycle-safe)."""
+    chain: list[Container] = []
+    seen = {container.id}
+    owner = direct_owner(state, container)
+    while owner is not None and owner.id not in seen:
+        chain.append(owner)
+        seen.add(owner.id)
+        owner = direct_owner(state, owner)
+    return tuple(chain)
+
+
+def namespace_root(state: HostState, container: Container) -> Container:
+    """The container that really holds the namespace (itself when not in container mode)."""
+    chain = namespace_chain(state, container)
+    return chain[-1] if chain else container
+
+
+def sharer_index(state: HostState) -> dict[str, tuple[Container, ...]]:
+    """Owner ID -> the containers that join its namespace directly, by name. O(n)."""
+    index: dict[str, list[Container]] = {}
+    for c in state.containers.values():
+        owner = direct_owner(state, c)
+        if owner is not None:
+            index.setdefault(owner.id, []).append(c)
+    return {k: tuple(sorted(v, key=lambda c: c.name)) for k, v in index.items()}
+
+
+def sharers(state: HostState, container: Container) -> tuple[Container, ...]:
+    """Containers that join this one's namespace directly, by name."""
+    return sharer_index(state).get(container.id, ())
+
+
+def all_sharers(state: HostState, container: Container) -> tuple[Container, ...]:
+    """Everyone whose network goes through this container, directly or down a chain."""
+    index = sharer_index(state)
+    found: list[Container] = []
+    todo = [container]
+    seen = {container.id}
+    while todo:
+        for c in index.get(todo.pop().id, ()):
+            if c.id not in seen:
+                seen.add(c.id)
+                found.append(c)
+                todo.append(c)
+    return tuple(found)
+
+
+def effective_endpoints(state: HostState, container: Container) -> tuple[Endpoint, ...]:
+    """The endpoints a container really has: its namespace root's, in container mode."""
+    return namespace_root(state, container).endpoints
+
+
+def host_mode_addresses(state: HostState, container: Container) -> tuple[HostAddress, ...]:
+    """The host's own addresses for a host-mode container (known when the engine is local)."""
+    if mode_of(state, namespace_root(state, container)) != Mode.HOST:
+        return ()
+    return state.host_addresses

@@ -1,0 +1,168 @@
+"""The host's state, and the reducer that applies one change to it.
+
+``HostState`` is immutable: ``reduce`` returns a new one, so a widget holding
+the state it last drew can compare it with the next one, and a test can build
+any state by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from types import MappingProxyType
+
+from tui.core.model import Container, Detail, EngineInfo, HostAddress, Network
+
+NO_CONTAINERS: Mapping[str, Container] = MappingProxyType({})
+NO_NETWORKS: Mapping[str, Network] = MappingProxyType({})
+
+
+class Link(StrEnum):
+    """The state of our connection to the engine."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    link: Link = Link.CONNECTING
+    message: str = ""
+    attempt: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HostState:
+    engine: EngineInfo | None = None
+    connection: Connection = Connection()
+    containers: Mapping[str, Container] = field(default=NO_CONTAINERS)
+    networks: Mapping[str, Network] = field(default=NO_NETWORKS)
+    host_addresses: tuple[HostAddress, ...] = ()
+
+    @property
+    def synced(self) -> bool:
+        """Every container known in full (not only from the list endpoint)."""
+        return all(c.detail is Detail.INSPECT for c in self.containers.values())
+
+    def container(self, ref: str) -> Container | None:
+        """A container by full ID, ID prefix (12+ chars) or name."""
+        found = self.containers.get(ref)
+        if found is not None:
+            return found
+        for c in self.containers.values():
+            if c.name == ref or (len(ref) >= 12 and c.id.startswith(ref)):
+                return c
+        return None
+
+    def network_by_name(self, name: str) -> Network | None:
+        for n in self.networks.values():
+            if n.name == name:
+                return n
+        return None
+
+
+# Changes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerSeen:
+    container: Container
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerGone:
+    container_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSeen:
+    network: Network
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkGone:
+    network_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resynced:
+    """A fresh full read: replaces what we knew."""
+
+    containers: tuple[Container, ...]
+    networks: tuple[Network, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSeen:
+    engine: EngineInfo
+    host_addresses: tuple[HostAddress, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    connection: Connection
+
+
+Change = (
+    ContainerSeen | ContainerGone | NetworkSeen | NetworkGone | Resynced | EngineSeen
+    | ConnectionChanged
+)
+
+
+def _with(mapping: Mapping[str, Container], key: str, value: Container) -> Mapping[str, Container]:
+    updated = dict(mapping)
+    updated[key] = value
+    return MappingProxyType(updated)
+
+
+def _fuller(state: HostState, container: Container) -> Container:
+    known = state.containers.get(container.id)
+    if container.detail is Detail.SUMMARY and known is not None and known.detail is Detail.INSPECT:
+        return known
+    return container
+
+
+def reduce(state: HostState, change: Change) -> HostState:
+    """Apply one change; return the same object when nothing changed."""
+    match change:
+        case ContainerSeen(container):
+            container = _fuller(state, container)
+            if state.containers.get(container.id) == container:
+                return state
+            return replace(state, containers=_with(state.containers, container.id, container))
+        case ContainerGone(cid):
+            if cid not in state.containers:
+                return state
+            containers = dict(state.containers)
+            del containers[cid]
+            return replace(state, containers=MappingProxyType(containers))
+        case NetworkSeen(network):
+            if state.networks.get(network.id) == network:
+                return state
+            networks = dict(state.networks)
+            networks[network.id] = network
+            return replace(state, networks=MappingProxyType(networks))
+        case NetworkGone(nid):
+            if nid not in state.networks:
+                return state
+            networks = dict(state.networks)
+            del networks[nid]
+            return replace(state, networks=MappingProxyType(networks))
+        case Resynced(containers, networks):
+            # A summary does not replace a full inspect of the same container:
+            # the inspect that follows the resync brings it up to date.
+            return replace(
+                state,
+                containers=MappingProxyType({c.id: _fuller(state, c) for c in containers}),
+                networks=MappingProxyType({n.id: n for n in networks}),
+            )
+        case EngineSeen(engine, addresses):
+            return replace(state, engine=engine, host_addresses=addresses)
+        case ConnectionChanged(connection):
+            if connection == state.connection:
+                return state
+            return replace(state, connection=connection)
+    raise TypeError(f"not a change: {change!r}")
