@@ -92,7 +92,7 @@ class Container:
     """For ``container:<ref>`` mode: the ID (or name) the engine recorded."""
     command: tuple[str, ...] = ()
     entrypoint: tuple[str, ...] = ()
-    labels: Mapping[str, str] = field(default=EMPTY, compare=False)
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY, compare=False)
     publish_all: bool = False
     privileged: bool = False
     cap_add: tuple[str, ...] = ()
@@ -129,8 +129,8 @@ class Network:
     subnets: tuple[Subnet, ...] = ()
     internal: bool = False
     ipv6: bool = False
-    options: Mapping[str, str] = field(default=EMPTY, compare=False)
-    labels: Mapping[str, str] = field(default=EMPTY, compare=False)
+    options: Mapping[str, str] = field(default_factory=lambda: EMPTY, compare=False)
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,4 +165,4 @@ class Event:
     actor_id: str
     container_id: str | None
     time_nano: int
-    attributes: Mapping[str, str] = field(default=EMPTY, compare=False)
+    attributes: Mapping[str, str] = field(default_factory=lambda: EMPTY, compare=False)

@@ -38,8 +38,8 @@ class Connection:
 class HostState:
     engine: EngineInfo | None = None
     connection: Connection = Connection()
-    containers: Mapping[str, Container] = field(default=NO_CONTAINERS)
-    networks: Mapping[str, Network] = field(default=NO_NETWORKS)
+    containers: Mapping[str, Container] = field(default_factory=lambda: NO_CONTAINERS)
+    networks: Mapping[str, Network] = field(default_factory=lambda: NO_NETWORKS)
     host_addresses: tuple[HostAddress, ...] = ()
 
     @property
