@@ -166,3 +166,39 @@ class Event:
     container_id: str | None
     time_nano: int
     attributes: Mapping[str, str] = field(default_factory=lambda: EMPTY, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """A socket listening on the host (TCP) or bound there (UDP)."""
+
+    proto: str
+    address: str
+    port: int
+    pid: int | None = None
+    process: str | None = None
+    container_id: str | None = None
+    """The host-mode container the socket belongs to, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostFacts:
+    """What the host itself tells; empty unless the engine is local."""
+
+    addresses: tuple[HostAddress, ...] = ()
+    listeners: tuple[Listener, ...] = ()
+    dynamic_port_range: tuple[int, int] | None = None
+    ip_forward: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonFacts:
+    """How the daemon is configured, from ``/info``, its command line and daemon.json."""
+
+    icc: bool | None = None
+    iptables: bool | None = None
+    ip_forward: bool | None = None
+    userland_proxy: bool | None = None
+    hosts: tuple[str, ...] = ()
+    tls: bool = False
+    tls_verify: bool = False

@@ -94,4 +94,4 @@ def host_mode_addresses(state: HostState, container: Container) -> tuple[HostAdd
     """The host's own addresses for a host-mode container (known when the engine is local)."""
     if mode_of(state, namespace_root(state, container)) != Mode.HOST:
         return ()
-    return state.host_addresses
+    return state.host.addresses

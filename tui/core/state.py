@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from tui.core.model import Container, Detail, EngineInfo, HostAddress, Network
+from tui.core.model import Container, DaemonFacts, Detail, EngineInfo, HostFacts, Network
 
 NO_CONTAINERS: Mapping[str, Container] = MappingProxyType({})
 NO_NETWORKS: Mapping[str, Network] = MappingProxyType({})
@@ -40,7 +40,8 @@ class HostState:
     connection: Connection = Connection()
     containers: Mapping[str, Container] = field(default_factory=lambda: NO_CONTAINERS)
     networks: Mapping[str, Network] = field(default_factory=lambda: NO_NETWORKS)
-    host_addresses: tuple[HostAddress, ...] = ()
+    host: HostFacts = HostFacts()
+    daemon: DaemonFacts = DaemonFacts()
 
     @property
     def synced(self) -> bool:
@@ -98,7 +99,16 @@ class Resynced:
 @dataclass(frozen=True, slots=True)
 class EngineSeen:
     engine: EngineInfo
-    host_addresses: tuple[HostAddress, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HostSeen:
+    host: HostFacts
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSeen:
+    daemon: DaemonFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +118,7 @@ class ConnectionChanged:
 
 Change = (
     ContainerSeen | ContainerGone | NetworkSeen | NetworkGone | Resynced | EngineSeen
-    | ConnectionChanged
+    | HostSeen | DaemonSeen | ConnectionChanged
 )
 
 
@@ -159,8 +169,12 @@ def reduce(state: HostState, change: Change) -> HostState:
                 containers=MappingProxyType({c.id: _fuller(state, c) for c in containers}),
                 networks=MappingProxyType({n.id: n for n in networks}),
             )
-        case EngineSeen(engine, addresses):
-            return replace(state, engine=engine, host_addresses=addresses)
+        case EngineSeen(engine):
+            return state if engine == state.engine else replace(state, engine=engine)
+        case HostSeen(host):
+            return state if host == state.host else replace(state, host=host)
+        case DaemonSeen(daemon):
+            return state if daemon == state.daemon else replace(state, daemon=daemon)
         case ConnectionChanged(connection):
             if connection == state.connection:
                 return state
