@@ -154,8 +154,8 @@ def _bound_ports(
     return ports
 
 
-def _configured_ports(config_bindings: Mapping[str, Any], exposed: tuple[str, ...],
-                      publish_all: bool) -> list[PortBinding]:
+def _configured_ports(config_bindings: Mapping[str, Any]) -> list[PortBinding]:
+    """``HostConfig.PortBindings``: what a container that is not running will ask for."""
     ports = []
     for key, bindings in config_bindings.items():
         parsed = parse_port_key(key)
@@ -175,13 +175,6 @@ def _configured_ports(config_bindings: Mapping[str, Any], exposed: tuple[str, ..
                     dynamic=host_port is None,
                 )
             )
-    if publish_all:
-        configured = set(config_bindings)
-        for key in exposed:
-            parsed = parse_port_key(key)
-            if parsed is None or key in configured:
-                continue
-            ports.append(PortBinding(WILDCARD_V4, None, parsed[0], parsed[1], False, True))
     return ports
 
 
@@ -219,7 +212,7 @@ def parse_container(doc: Any) -> Container | None:
     if running:
         ports = _bound_ports(actual, config_bindings, publish_all)
     else:
-        ports = _configured_ports(config_bindings, exposed, publish_all)
+        ports = _configured_ports(config_bindings)
     return Container(
         id=cid,
         name=_str(doc.get("Name")).lstrip("/") or cid[:12],

@@ -1,0 +1,85 @@
+"""What the subcommands share: choosing the engine, reading it once, failing in one line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+from tui.core.backend import EngineError
+from tui.core.state import HostState
+from tui.engine.docker import DockerBackend
+from tui.engine.endpoint import EndpointError, resolve_endpoint
+from tui.engine.live import Live
+
+T = TypeVar("T")
+
+
+def add_engine_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-H",
+        "--host",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="engine address (unix:///path, tcp://host:port); default: DOCKER_HOST, "
+        "else the current docker context",
+    )
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    print(f"netdock: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def open_backend(args: argparse.Namespace) -> DockerBackend:
+    try:
+        return DockerBackend(resolve_endpoint(getattr(args, "host", None)))
+    except EndpointError as exc:
+        fail(str(exc))
+
+
+def new_live(backend: DockerBackend, publish: Callable[[HostState], None] | None = None) -> Live:
+    """The pipeline, wired with the readers of the host's own facts."""
+    return Live(backend, publish or (lambda state: None))
+
+
+def with_engine(args: argparse.Namespace, work: Callable[[DockerBackend], Awaitable[T]]) -> T:
+    """Run ``work`` against the chosen engine; an unreachable engine exits 2 in one line."""
+
+    async def runner() -> T:
+        backend = open_backend(args)
+        try:
+            return await work(backend)
+        finally:
+            await backend.close()
+
+    try:
+        return asyncio.run(runner())
+    except EngineError as exc:
+        fail(str(exc))
+
+
+def load_state(args: argparse.Namespace) -> HostState:
+    """The whole engine, read once."""
+
+    async def read(backend: DockerBackend) -> HostState:
+        return await new_live(backend).snapshot()
+
+    return with_engine(args, read)
+
+
+def print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A plain, aligned table: what ``docker ps`` users expect to read and grep."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    for row in [headers, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

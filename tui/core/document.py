@@ -1,0 +1,106 @@
+"""The ``netdock snapshot --json`` document: the state, in the documented shape."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Any
+
+from tui.core.model import Container, Endpoint, Network, Subnet
+from tui.core.namespaces import effective_endpoints, mode_of, namespace_root
+from tui.core.state import HostState
+
+
+def _endpoint(ep: Endpoint) -> dict[str, Any]:
+    return {
+        "name": ep.network,
+        "ipv4": ep.ipv4,
+        "prefix": ep.prefix,
+        "gateway": ep.gateway,
+        "ipv6": ep.ipv6,
+        "mac": ep.mac,
+    }
+
+
+def _container(state: HostState, c: Container) -> dict[str, Any]:
+    root = namespace_root(state, c)
+    owner = state.container(c.namespace_ref) if c.namespace_ref else None
+    return {
+        "id": c.id,
+        "name": c.name,
+        "image": c.image,
+        "state": c.state,
+        "mode": mode_of(state, c),
+        "network_mode": c.network_mode,
+        "shares_namespace_with": owner.name if owner else None,
+        "namespace_root": root.name if root is not c else None,
+        "networks": [_endpoint(ep) for ep in effective_endpoints(state, c)],
+        "ports": [
+            {
+                "host_ip": p.host_ip,
+                "host_port": p.host_port,
+                "container_port": p.container_port,
+                "proto": p.proto,
+                "bound": p.bound,
+            }
+            for p in c.ports
+        ],
+        "exposed": list(c.exposed),
+        "started_at": c.started_at.isoformat().replace("+00:00", "Z") if c.started_at else None,
+    }
+
+
+def attached_names(state: HostState, network: Network) -> list[str]:
+    """Containers with an endpoint on the network (their own, not via a shared namespace)."""
+    return sorted(
+        c.name
+        for c in state.containers.values()
+        if any(ep.network_id == network.id or ep.network == network.name for ep in c.endpoints)
+    )
+
+
+def gateway_of(state: HostState, network: Network, subnet: Subnet) -> str | None:
+    """The subnet's gateway; the default bridge reports none in IPAM, its endpoints do."""
+    if subnet.gateway:
+        return subnet.gateway
+    for c in state.containers.values():
+        for ep in c.endpoints:
+            if ep.network_id == network.id and ep.gateway and ep.prefix is not None:
+                if ip_network(f"{ep.gateway}/{ep.prefix}", strict=False) == _net(subnet.subnet):
+                    return ep.gateway
+    return None
+
+
+def _net(subnet: str) -> IPv4Network | IPv6Network | None:
+    try:
+        return ip_network(subnet, strict=False)
+    except ValueError:
+        return None
+
+
+def _network(state: HostState, n: Network) -> dict[str, Any]:
+    return {
+        "name": n.name,
+        "id": n.id,
+        "driver": n.driver,
+        "scope": n.scope,
+        "subnets": [{"subnet": s.subnet, "gateway": gateway_of(state, n, s)} for s in n.subnets],
+        "containers": attached_names(state, n),
+    }
+
+
+def snapshot_document(state: HostState) -> dict[str, Any]:
+    engine = state.engine
+    return {
+        "engine": {
+            "endpoint": engine.endpoint if engine else "",
+            "version": engine.version if engine else "",
+            "api_version": engine.api_version if engine else "",
+            "local": engine.local if engine else False,
+        },
+        "containers": [
+            _container(state, c) for c in sorted(state.containers.values(), key=lambda c: c.name)
+        ],
+        "networks": [
+            _network(state, n) for n in sorted(state.networks.values(), key=lambda n: n.name)
+        ],
+    }

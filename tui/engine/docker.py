@@ -1,0 +1,142 @@
+"""The real engine, through aiodocker. Thin: JSON in, JSON out, errors translated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiodocker
+import aiohttp
+
+from tui.core.backend import (
+    JSON,
+    EngineError,
+    EnginePermissionDenied,
+    EngineRefused,
+    EngineUnavailable,
+    NotFound,
+)
+from tui.engine.endpoint import EngineEndpoint
+
+# A call that takes longer than this is a hung engine, not a slow one.
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
+
+
+def translate(exc: BaseException, endpoint: str) -> EngineError:
+    """An aiodocker/aiohttp failure as one of ours, worded for the user."""
+    if isinstance(exc, EngineError):
+        return exc
+    if isinstance(exc, aiodocker.DockerError):
+        message = str(exc.message)
+        if exc.status == 404:
+            return NotFound(message, 404)
+        if exc.status == 900:
+            if "Permission denied" in message or "Errno 13" in message:
+                return EnginePermissionDenied(
+                    f"permission denied on {endpoint}: run as root, or add your user to the "
+                    "'docker' group (sudo usermod -aG docker $USER, then log in again)"
+                )
+            return EngineUnavailable(f"no Docker engine answers at {endpoint}")
+        return EngineRefused(message, exc.status)
+    if isinstance(exc, TimeoutError):
+        return EngineUnavailable(f"the engine at {endpoint} did not answer in time")
+    if isinstance(exc, PermissionError):
+        return EnginePermissionDenied(f"permission denied on {endpoint}")
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return EngineUnavailable(f"lost the engine at {endpoint}: {exc}")
+    raise exc
+
+
+class DockerBackend:
+    """``tui.core.backend.Backend`` over aiodocker."""
+
+    def __init__(self, endpoint: EngineEndpoint) -> None:
+        self._endpoint = endpoint
+        self._docker: aiodocker.Docker | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint.display
+
+    @property
+    def local(self) -> bool:
+        return self._endpoint.local
+
+    @property
+    def client(self) -> aiodocker.Docker:
+        if self._docker is None:
+            self._docker = aiodocker.Docker(
+                url=self._endpoint.url,
+                ssl_context=self._endpoint.ssl_context(),
+                timeout=REQUEST_TIMEOUT,
+            )
+        return self._docker
+
+    @asynccontextmanager
+    async def _errors(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except (aiodocker.DockerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise translate(exc, self.endpoint) from exc
+
+    async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        async with self._errors():
+            return await self.client._query_json(path, params=dict(params or {}))
+
+    async def _get_or_none(self, path: str) -> JSON | None:
+        try:
+            found = await self._get(path)
+        except NotFound:
+            return None
+        return found if isinstance(found, dict) else None
+
+    async def version(self) -> JSON:
+        async with self._errors():
+            # Unversioned: it must answer whatever API version the engine speaks.
+            found = await self.client._query_json("version", versioned_api=False)
+        return found if isinstance(found, dict) else {}
+
+    async def info(self) -> JSON:
+        found = await self._get("info")
+        return found if isinstance(found, dict) else {}
+
+    async def list_containers(self) -> list[JSON]:
+        found = await self._get("containers/json", {"all": "1"})
+        return found if isinstance(found, list) else []
+
+    async def inspect_container(self, ref: str) -> JSON | None:
+        return await self._get_or_none(f"containers/{ref}/json")
+
+    async def list_networks(self) -> list[JSON]:
+        found = await self._get("networks")
+        return found if isinstance(found, list) else []
+
+    async def inspect_network(self, ref: str) -> JSON | None:
+        return await self._get_or_none(f"networks/{ref}")
+
+    async def events(
+        self, since: str | None, filters: Mapping[str, Sequence[str]]
+    ) -> AsyncIterator[JSON]:
+        params: dict[str, str] = {"filters": json.dumps({k: list(v) for k, v in filters.items()})}
+        if since is not None:
+            params["since"] = since
+        async with self._errors():
+            async with self.client._query(
+                "events", params=params, timeout=aiohttp.ClientTimeout(connect=5)
+            ) as response:
+                async for line in response.content:
+                    if not line.strip():
+                        continue
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue
+                    if isinstance(event, dict):
+                        yield event
+
+    async def close(self) -> None:
+        if self._docker is not None:
+            docker, self._docker = self._docker, None
+            await docker.close()

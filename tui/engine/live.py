@@ -1,0 +1,264 @@
+"""The live pipeline: one snapshot, then the event stream, re-reading only what changed.
+
+A session opens the event stream *before* it lists (with ``since`` set to the
+engine's clock, or to the last event seen when reconnecting), so whatever
+happens while the snapshot is read is replayed afterwards: nothing is lost
+between the list and the stream. When the stream ends or the engine goes
+away, the session ends; ``run`` waits with backoff and starts another, which
+resyncs from a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from tui.core.backend import JSON, Backend, EngineError
+from tui.core.model import DaemonFacts, Event, HostFacts
+from tui.core.parse import (
+    parse_container,
+    parse_container_summary,
+    parse_engine,
+    parse_event,
+    parse_network,
+    parse_time,
+)
+from tui.core.state import (
+    Change,
+    Connection,
+    ConnectionChanged,
+    ContainerGone,
+    ContainerSeen,
+    DaemonSeen,
+    EngineSeen,
+    HostSeen,
+    HostState,
+    Link,
+    NetworkGone,
+    NetworkSeen,
+    Resynced,
+    reduce,
+)
+
+EVENT_FILTERS = {"type": ["container", "network"]}
+# Container actions that cannot change what we show (exec, health, tty...).
+_QUIET_PREFIXES = ("exec_", "health_status", "top", "attach", "detach", "resize", "copy",
+                   "archive-path", "extract-to-dir", "export", "commit")
+# Actions after which the host's listeners may have changed (host-mode containers).
+_HOST_ACTIONS = {"start", "die", "stop", "kill", "restart", "destroy", "pause", "unpause"}
+INSPECT_CONCURRENCY = 16
+BACKOFF = (0.5, 1.0, 2.0, 3.0, 5.0)
+HOST_FACTS_INTERVAL = 10.0
+
+HostReader = Callable[[], HostFacts]
+DaemonReader = Callable[[JSON], DaemonFacts]
+
+
+def backoff(attempt: int) -> float:
+    return BACKOFF[min(attempt, len(BACKOFF)) - 1] if attempt > 0 else 0.0
+
+
+def _since_of(event: Event) -> str:
+    seconds, nanos = divmod(event.time_nano, 1_000_000_000)
+    return f"{seconds}.{nanos:09d}"
+
+
+def _engine_now(info: JSON) -> str | None:
+    moment = parse_time(info.get("SystemTime"))
+    return f"{moment.timestamp():.6f}" if moment else None
+
+
+class Live:
+    """Keeps a ``HostState`` true to the engine, and hands each new one to ``publish``."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        publish: Callable[[HostState], None] = lambda state: None,
+        *,
+        read_host: HostReader | None = None,
+        read_daemon: DaemonReader | None = None,
+        on_event_applied: Callable[[Event], None] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.state = HostState()
+        self._publish = publish
+        self._read_host = read_host if backend.local else None
+        self._read_daemon = read_daemon
+        self._on_event_applied = on_event_applied
+        self._last_event: Event | None = None
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+        self._host_due = asyncio.Event()
+        self._limit = asyncio.Semaphore(INSPECT_CONCURRENCY)
+
+    # state ---------------------------------------------------------------
+
+    def apply(self, change: Change) -> None:
+        new = reduce(self.state, change)
+        if new is not self.state:
+            self.state = new
+            self._publish(new)
+
+    def _connection(self, link: Link, message: str = "", attempt: int = 0) -> None:
+        self.apply(ConnectionChanged(Connection(link, message, attempt)))
+
+    # the loop ------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Follow the engine forever: sessions, and backoff between them."""
+        attempt = 0
+        while True:
+            try:
+                await self._session()
+                message = "the engine closed the event stream"
+            except EngineError as exc:
+                message = str(exc)
+            attempt = 1 if self.state.connection.link is Link.LIVE else attempt + 1
+            link = Link.RECONNECTING if self.state.engine else Link.DOWN
+            self._connection(link, message, attempt)
+            await asyncio.sleep(backoff(attempt))
+
+    async def snapshot(self) -> HostState:
+        """Read the whole engine once (the headless commands' way in)."""
+        info = await self._hello()
+        await self._read_all(info)
+        return self.state
+
+    async def _hello(self) -> JSON:
+        version = await self.backend.version()
+        info = await self.backend.info()
+        engine = parse_engine(version, self.backend.endpoint, self.backend.local)
+        self.apply(EngineSeen(engine))
+        if self._read_daemon is not None:
+            self.apply(DaemonSeen(self._read_daemon(info)))
+        return info
+
+    async def _read_all(self, info: JSON) -> None:
+        containers, networks = await asyncio.gather(
+            self.backend.list_containers(), self.backend.list_networks()
+        )
+        summaries = tuple(c for c in map(parse_container_summary, containers) if c)
+        self.apply(Resynced(summaries, tuple(n for n in map(parse_network, networks) if n)))
+        host = self._refresh_host()
+        await asyncio.gather(*(self._inspect_into_state(c.id) for c in summaries), host)
+
+    async def _session(self) -> None:
+        self._connection(Link.CONNECTING if self.state.engine is None else Link.RECONNECTING)
+        info = await self._hello()
+        since = _since_of(self._last_event) if self._last_event else _engine_now(info)
+        queue: asyncio.Queue[JSON | EngineError | None] = asyncio.Queue()
+        self._again.clear()
+        loop = asyncio.get_running_loop()
+        helpers = [loop.create_task(self._pump(since, queue)), loop.create_task(self._host_loop())]
+        try:
+            await self._read_all(info)
+            self._connection(Link.LIVE)
+            while (item := await queue.get()) is not None:
+                if isinstance(item, EngineError):
+                    raise item
+                event = parse_event(item)
+                if event is not None:
+                    self._on_event(event)
+        finally:
+            for task in [*helpers, *self._inflight.values()]:
+                task.cancel()
+
+    async def _pump(self, since: str | None, queue: asyncio.Queue[Any]) -> None:
+        try:
+            async for item in self.backend.events(since, EVENT_FILTERS):
+                queue.put_nowait(item)
+        except EngineError as exc:
+            queue.put_nowait(exc)
+        else:
+            queue.put_nowait(None)
+
+    # events --------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        self._last_event = event
+        if event.type == "network":
+            if event.action in ("connect", "disconnect") and event.container_id:
+                self._touch_container(event.container_id, event)
+            elif event.action in ("destroy", "remove"):
+                self.apply(NetworkGone(event.actor_id))
+                self._applied(event)
+            else:
+                self._spawn(self._refresh_network(event))
+            return
+        if event.type != "container" or event.action.startswith(_QUIET_PREFIXES):
+            return
+        if event.action in _HOST_ACTIONS:
+            self._host_due.set()
+        if event.action == "destroy" and event.actor_id not in self._inflight:
+            self.apply(ContainerGone(event.actor_id))
+            self._applied(event)
+            return
+        self._touch_container(event.actor_id, event)
+
+    def _applied(self, event: Event | None) -> None:
+        if event is not None and self._on_event_applied is not None:
+            self._on_event_applied(event)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        task.add_done_callback(_log_failure)
+
+    def _touch_container(self, cid: str, event: Event | None) -> None:
+        """Re-read a container; a newer event during the read triggers one more."""
+        if cid in self._inflight:
+            self._again.add(cid)
+            return
+        task = asyncio.get_running_loop().create_task(self._inspect_into_state(cid, event))
+        self._inflight[cid] = task
+        task.add_done_callback(lambda _t, cid=cid: self._inflight.pop(cid, None))
+
+    async def _inspect_into_state(self, cid: str, event: Event | None = None) -> None:
+        while True:
+            try:
+                async with self._limit:
+                    doc = await self.backend.inspect_container(cid)
+            except EngineError:
+                return  # the session is ending; the next one resyncs
+            if cid in self._again:
+                self._again.discard(cid)
+                continue
+            break
+        container = parse_container(doc) if doc is not None else None
+        self.apply(ContainerSeen(container) if container else ContainerGone(cid))
+        self._applied(event)
+
+    async def _refresh_network(self, event: Event) -> None:
+        with contextlib.suppress(EngineError):
+            doc = await self.backend.inspect_network(event.actor_id)
+            network = parse_network(doc) if doc is not None else None
+            self.apply(NetworkSeen(network) if network else NetworkGone(event.actor_id))
+            self._applied(event)
+
+    # the host's own facts (listeners, addresses) ---------------------------
+
+    async def _refresh_host(self) -> None:
+        if self._read_host is not None:
+            self.apply(HostSeen(await asyncio.to_thread(self._read_host)))
+
+    async def _host_loop(self) -> None:
+        """Host sockets have no event stream: re-read them after container starts
+        and stops, and now and then for host processes."""
+        if self._read_host is None:
+            return
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._host_due.wait(), HOST_FACTS_INTERVAL)
+                await asyncio.sleep(0.3)  # let a starting process bind its ports
+            self._host_due.clear()
+            await self._refresh_host()
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        # Engine errors are handled where they happen; anything else is a bug
+        # that must not kill the pipeline, only be seen.
+        logging.getLogger("netdock").error("pipeline task failed", exc_info=task.exception())
