@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # Shared setup for scripts/test, scripts/run, scripts/ensure-engine and scripts/stop-engine.
 # Sourced, never executed. Callers set -euo pipefail themselves.
 
+# shellcheck disable=SC2034  # used by the scripts that source this
 NETDOCK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="$NETDOCK_ROOT/.run"
 VENV="$NETDOCK_ROOT/.venv"
@@ -59,7 +61,7 @@ ensure_venv() {
     want="$(sha256sum "$NETDOCK_ROOT/pyproject.toml" | cut -d' ' -f1)"
     if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
         log "installing netdock[dev] into $VENV"
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$NETDOCK_ROOT[dev]"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "${NETDOCK_ROOT}[dev]"
         printf '%s\n' "$want" >"$stamp"
     fi
 }

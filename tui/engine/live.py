@@ -95,6 +95,10 @@ class Live:
         self._host_due = asyncio.Event()
         self._limit = asyncio.Semaphore(INSPECT_CONCURRENCY)
 
+    def set_publisher(self, publish: Callable[[HostState], None]) -> None:
+        """Who receives each new state (the app, once it is mounted)."""
+        self._publish = publish
+
     # state ---------------------------------------------------------------
 
     def apply(self, change: Change) -> None:

@@ -1,0 +1,96 @@
+"""Everything the model knows of one container, as labelled lines for the detail pane."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tui.core.model import Container, Mode
+from tui.core.namespaces import (
+    all_sharers,
+    direct_owner,
+    effective_endpoints,
+    host_mode_addresses,
+    mode_of,
+    namespace_chain,
+    sharers,
+)
+from tui.core.rows import format_uptime
+from tui.core.state import HostState
+
+Line = tuple[str, str]
+
+
+def _endpoint_lines(state: HostState, container: Container) -> list[Line]:
+    lines: list[Line] = []
+    for ep in effective_endpoints(state, container):
+        parts = []
+        if ep.ipv4:
+            parts.append(f"{ep.ipv4}/{ep.prefix}" if ep.prefix else ep.ipv4)
+        if ep.gateway:
+            parts.append(f"gw {ep.gateway}")
+        if ep.ipv6:
+            parts.append(f"{ep.ipv6}/{ep.ipv6_prefix}" if ep.ipv6_prefix else ep.ipv6)
+        if ep.mac:
+            parts.append(f"mac {ep.mac}")
+        lines.append((f"  {ep.network}", "  ".join(parts) or "no address"))
+    for address in host_mode_addresses(state, container):
+        lines.append((f"  {address.interface}", f"{address.address}/{address.prefix} (host)"))
+    return lines
+
+
+def _namespace_lines(state: HostState, container: Container) -> list[Line]:
+    lines: list[Line] = []
+    if container.namespace_ref is not None:
+        owner = direct_owner(state, container)
+        if owner is None:
+            lines.append(("namespace", f"joins {container.namespace_ref[:12]}, which is gone"))
+        else:
+            chain = namespace_chain(state, container)
+            path = " -> ".join(c.name for c in (container, *chain))
+            lines.append(("namespace", f"joins {owner.name}'s ({path})"))
+            if not chain[-1].running:
+                lines.append(("", f"{chain[-1].name} is {chain[-1].state}: no network until it runs"))
+    direct = sharers(state, container)
+    if direct:
+        everyone = all_sharers(state, container)
+        text = ", ".join(c.name for c in direct)
+        indirect = len(everyone) - len(direct)
+        if indirect:
+            text += f" (+{indirect} further down the chain)"
+        lines.append(("shared by", text))
+    return lines
+
+
+def describe(state: HostState, container: Container, now: datetime) -> list[Line]:
+    mode = mode_of(state, container)
+    status = container.state
+    uptime = format_uptime(container, now)
+    if uptime:
+        status += f", up {uptime}"
+    lines: list[Line] = [
+        ("container", f"{container.name}  {container.short_id}"),
+        ("image", container.image),
+        ("state", status),
+        ("mode", f"{mode}  (NetworkMode: {container.network_mode})"),
+    ]
+    if container.command or container.entrypoint:
+        lines.append(("command", " ".join((*container.entrypoint, *container.command))))
+    lines.extend(_namespace_lines(state, container))
+    endpoint_lines = _endpoint_lines(state, container)
+    if endpoint_lines:
+        lines.append(("networks", "" if mode != Mode.CONTAINER else "(those of the namespace)"))
+        lines.extend(endpoint_lines)
+    if container.ports:
+        word = "bound" if container.running else "configured (applies at start)"
+        lines.append(("ports", word))
+        for p in container.ports:
+            host = f"[{p.host_ip}]" if ":" in p.host_ip else p.host_ip
+            lines.append(
+                ("", f"{host}:{p.host_port or 'auto'} -> {p.container_port}/{p.proto}"
+                     + ("  (dynamic)" if p.dynamic else "  (fixed)"))
+            )
+    published = {f"{p.container_port}/{p.proto}" for p in container.ports}
+    unpublished = [k for k in container.exposed if k not in published]
+    if unpublished:
+        lines.append(("exposed", ", ".join(unpublished) + "  (not published)"))
+    return lines

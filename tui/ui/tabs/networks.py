@@ -1,0 +1,90 @@
+"""The networks tab: each network, its subnets, and who is attached with which address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from tui.core.document import attached_names, gateway_of
+from tui.core.model import Network
+from tui.core.state import HostState
+from tui.ui.widgets.keyed_table import KeyedTable
+
+COLUMNS = [
+    ("name", "NAME"),
+    ("driver", "DRIVER"),
+    ("scope", "SCOPE"),
+    ("subnets", "SUBNETS"),
+    ("gateways", "GATEWAYS"),
+    ("attached", "CONTAINERS"),
+]
+
+
+def network_cells(state: HostState, network: Network) -> tuple[str, ...]:
+    attached = attached_names(state, network)
+    return (
+        network.name,
+        network.driver + (" (internal)" if network.internal else ""),
+        network.scope,
+        ", ".join(s.subnet for s in network.subnets),
+        ", ".join(g for s in network.subnets if (g := gateway_of(state, network, s))),
+        str(len(attached)),
+    )
+
+
+def network_detail(state: HostState, network: Network) -> Text:
+    text = Text()
+    text.append(f"{network.name}", style="bold")
+    text.append(f"  {network.id[:12]}  driver {network.driver}, scope {network.scope}\n")
+    for key, value in sorted(network.options.items()):
+        text.append(f"  {key} = {value}\n", style="dim")
+    rows = []
+    for c in state.containers.values():
+        for ep in c.endpoints:
+            if ep.network_id == network.id or ep.network == network.name:
+                address = f"{ep.ipv4}/{ep.prefix}" if ep.ipv4 else "-"
+                rows.append((c.name, c.state, address, ep.ipv6 or "", ep.mac or ""))
+    if not rows:
+        text.append("no containers attached", style="dim")
+    for name, status, address, ipv6, mac in sorted(rows):
+        text.append(f"  {name:<28} {status:<9} {address:<20} {mac:<18} {ipv6}\n")
+    return text.rstrip() or text
+
+
+class NetworksTab(Vertical):
+    DEFAULT_CSS = """
+    NetworksTab KeyedTable { height: 1fr; }
+    NetworksTab #network-detail {
+        height: auto; max-height: 50%; border-top: solid $primary-darken-2;
+        padding: 0 1; overflow-y: auto;
+    }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._state = HostState()
+
+    def compose(self) -> ComposeResult:
+        yield KeyedTable(COLUMNS, id="networks-table")
+        yield Static(id="network-detail")
+
+    def show_state(self, state: HostState) -> None:
+        self._state = state
+        rows = {n.id: network_cells(state, n) for n in state.networks.values()}
+        order = sorted(rows, key=lambda k: state.networks[k].name)
+        self.query_one(KeyedTable).sync(rows, order)
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        key = self.query_one(KeyedTable).selected_key
+        network = self._state.networks.get(key) if key else None
+        detail = self.query_one("#network-detail", Static)
+        detail.update(network_detail(self._state, network) if network else "")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
