@@ -66,12 +66,16 @@ class NetdockApp(App[None]):
         self._repaint_due = False
 
     def compose(self) -> ComposeResult:
-        yield EngineHeader(id="header")
+        # Held, not queried: a repaint may come while a modal screen is on top.
+        self.header = EngineHeader(id="header")
+        self.containers = ContainersTab(self.now, id="containers-tab")
+        self.networks = NetworksTab(id="networks-tab")
+        yield self.header
         with TabbedContent(id="tabs"):
             with TabPane("Containers [1]", id="containers"):
-                yield ContainersTab(self.now, id="containers-tab")
+                yield self.containers
             with TabPane("Networks [2]", id="networks"):
-                yield NetworksTab(id="networks-tab")
+                yield self.networks
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,6 +84,9 @@ class NetdockApp(App[None]):
         self._repaint()
         self.follow_engine()
         self.set_interval(CLOCK_SECONDS, self._repaint)
+
+    async def on_unmount(self) -> None:
+        await self.live.backend.close()
 
     @work(exclusive=True, group="engine")
     async def follow_engine(self) -> None:
@@ -96,10 +103,12 @@ class NetdockApp(App[None]):
 
     def _repaint(self) -> None:
         self._repaint_due = False
+        if not self.containers.is_attached:
+            return  # a timer that outlived the screen at exit
         state = self.state
-        self.query_one(EngineHeader).show_state(state)
-        self.query_one(ContainersTab).show_state(state)
-        self.query_one(NetworksTab).show_state(state)
+        self.header.show_state(state)
+        self.containers.show_state(state)
+        self.networks.show_state(state)
 
     # actions ---------------------------------------------------------------
 
@@ -113,17 +122,17 @@ class NetdockApp(App[None]):
 
     def action_filter(self) -> None:
         self.action_tab("containers")
-        self.query_one(ContainersTab).open_filter()
+        self.containers.open_filter()
 
     def action_clear_filter(self) -> None:
-        self.query_one(ContainersTab).close_filter()
+        self.containers.close_filter()
 
     def action_sort(self) -> None:
-        self.query_one(ContainersTab).cycle_sort()
-        self.notify(f"sorted by {self.query_one(ContainersTab).sort_field}", timeout=1.5)
+        self.containers.cycle_sort()
+        self.notify(f"sorted by {self.containers.sort_field}", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
-        self.query_one(ContainersTab).reverse_sort()
+        self.containers.reverse_sort()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

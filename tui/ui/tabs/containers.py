@@ -96,12 +96,9 @@ class ContainersTab(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
         columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS)]
-        yield KeyedTable(columns, id="containers-table")
+        self.table = KeyedTable(columns, id="containers-table")
+        yield self.table
         yield Static(id="detail")
-
-    @property
-    def table(self) -> KeyedTable:
-        return self.query_one(KeyedTable)
 
     @property
     def selected(self) -> Container | None:

@@ -1,0 +1,156 @@
+"""The dashboard, driven by Pilot: over captured JSON (fake backend) and the real engine."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import html
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from engine_helpers import SLEEP, TEST_IMAGE
+from fakes import FakeBackend, captured_containers, container_event
+
+from tui.core.state import Link
+from tui.engine.docker import DockerBackend
+from tui.engine.endpoint import resolve_endpoint
+from tui.engine.live import Live
+from tui.ui.app import NetdockApp
+from tui.ui.tabs.containers import ContainersTab
+
+FROZEN = datetime(2026, 11, 28, 21, 0, 0, tzinfo=UTC)
+
+
+async def until(pilot, condition: Callable[[], bool], timeout: float = 5.0) -> float:
+    """Wait (without pressing anything) until ``condition`` holds; return the time it took."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not true within {timeout} s")
+        await pilot.pause(0.02)
+    return time.monotonic() - start
+
+
+def visible_text(app: NetdockApp) -> str:
+    """The characters on screen, as a user reads them (from the SVG export)."""
+    svg = app.export_screenshot()
+    return html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+
+
+def shown_names(app: NetdockApp) -> list[str]:
+    table = app.query_one(ContainersTab).table
+    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+
+def fake_app(backend: FakeBackend | None = None) -> NetdockApp:
+    return NetdockApp(Live(backend or FakeBackend()), now=lambda: FROZEN)
+
+
+async def test_rows_appear_sorted_by_name_with_the_detail_of_the_selection():
+    app = fake_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: app.state.synced and len(shown_names(app)) == 11)
+        assert shown_names(app) == sorted(shown_names(app))
+        assert app.state.connection.link is Link.LIVE
+        detail = str(app.query_one("#detail").render())
+        assert "ndcap-chained" in detail and "ndcap-chained -> ndcap-sidecar -> ndcap-web" in detail
+
+
+async def test_filter_by_port_ip_and_name_and_escape_clears():
+    app = fake_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: app.state.synced and len(shown_names(app)) == 11)
+        await pilot.press("slash", *"5353")
+        assert shown_names(app) == ["ndcap-specific"]
+        await pilot.press("escape")
+        assert len(shown_names(app)) == 11
+        await pilot.press("slash", *"172.17.0.2")
+        # the web container and both that share its namespace have that address
+        assert shown_names(app) == ["ndcap-chained", "ndcap-sidecar", "ndcap-web"]
+
+
+async def test_live_updates_keep_cursor_filter_and_sort():
+    backend = FakeBackend()
+    app = fake_app(backend)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: app.state.synced and len(shown_names(app)) == 11)
+        await pilot.press("o")  # sort by state
+        tab = app.query_one(ContainersTab)
+        assert tab.sort_field == "state"
+        await pilot.press("down", "down", "down")
+        chosen = tab.table.selected_key
+        # the engine renames another container: an event, a re-inspect, a new row value
+        doc = copy.deepcopy(backend.containers[next(k for k in backend.containers
+                                                   if k != chosen)])
+        doc["Name"] = "/zz-renamed"
+        backend.containers[doc["Id"]] = doc
+        backend.push(container_event("rename", doc["Id"]))
+        await until(pilot, lambda: "zz-renamed" in shown_names(app))
+        assert tab.table.selected_key == chosen and tab.sort_field == "state"
+
+
+async def test_a_dropped_stream_reconnects_and_resyncs_to_the_truth():
+    backend = FakeBackend()
+    app = fake_app(backend)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: app.state.synced and len(shown_names(app)) == 11)
+        backend.up = False
+        backend.drop()
+        await until(pilot, lambda: app.state.connection.link is not Link.LIVE)
+        header = str(app.query_one("#header").render())
+        assert "reconnecting" in header or "no engine" in header
+        assert len(shown_names(app)) == 11, "what was shown stays while the engine is away"
+        gone = next(iter(backend.containers))
+        del backend.containers[gone]
+        backend.listing = [c for c in backend.listing if c["Id"] != gone]
+        backend.up = True
+        await until(pilot, lambda: app.state.connection.link is Link.LIVE
+                    and len(shown_names(app)) == 10, timeout=10)
+
+
+async def test_no_engine_at_start_says_so_and_keeps_trying():
+    backend = FakeBackend(endpoint="unix:///run/nothing.sock")
+    backend.up = False
+    app = fake_app(backend)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: app.state.connection.attempt >= 2, timeout=5)
+        header = str(app.query_one("#header").render())
+        assert "no engine" in header and "unix:///run/nothing.sock" in header
+        backend.up = True
+        await until(pilot, lambda: app.state.connection.link is Link.LIVE, timeout=10)
+
+
+async def test_help_lists_the_bindings():
+    app = fake_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = visible_text(app)
+        assert "netdock keys" in text
+        assert "Filter" in text and "Quit" in text and "Sort" in text
+
+
+async def test_real_engine_container_started_after_launch_shows_without_a_key(lab):
+    app = NetdockApp(Live(DockerBackend(resolve_endpoint())))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: app.state.connection.link is Link.LIVE and app.state.synced,
+                    timeout=10)
+        name = await asyncio.to_thread(lab.run, "-p", "127.0.0.1:18090:80", TEST_IMAGE)
+        tab = app.query_one(ContainersTab)
+
+        def row(name: str) -> list[str]:
+            return [str(cell) for cell in tab.table.get_row(app.state.container(name).id)]
+
+        await until(pilot, lambda: name in shown_names(app) and row(name)[2] == "running",
+                    timeout=2)
+        assert row(name)[7] == "127.0.0.1:18090->80/tcp, 443/tcp"
+        side = await asyncio.to_thread(lab.run, "--network", f"container:{name}", TEST_IMAGE,
+                                       *SLEEP)
+        await until(pilot, lambda: side in shown_names(app), timeout=2)
+        await asyncio.to_thread(lab.docker, "stop", "-t", "0", name)
+        await until(pilot, lambda: row(name)[2] == "exited", timeout=5)
+        assert row(name)[7] == "127.0.0.1:18090->80/tcp*, 443/tcp", "configured, not bound"
+        await asyncio.to_thread(lab.docker, "rm", "-f", side)
+        await until(pilot, lambda: side not in shown_names(app), timeout=2)
