@@ -368,9 +368,11 @@ def _message(kind: Kind, edges: list[tuple[_Claim, _Claim]]) -> str:
     waiting = [c for c in claims if not c.holds]
     holding = [c for c in claims if c.holds]
     if kind is Kind.SAME_INTENT:
+        two = len({c.party for c in claims}) == 2
         return (
-            f"{_names(c.label for c in claims)} all want {_names(c.endpoint for c in claims)} "
-            f"and none is running: only one can start; starting another then fails with "
+            f"{_names(c.label for c in claims)} {'both' if two else 'all'} want "
+            f"{_names(c.endpoint for c in claims)} and {'neither' if two else 'none'} is "
+            "running: only one can start; starting the other then fails with "
             f'"{engine_error(wanted, holder)}".'
         )
     if waiting:

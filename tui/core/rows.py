@@ -76,6 +76,18 @@ def format_ports(container: Container) -> str:
     return ", ".join(parts)
 
 
+def abbreviate(listing: str, width: int) -> str:
+    """Keep the items of a ``, ``-separated list that fit in ``width``, then ``+N``."""
+    if len(listing) <= width:
+        return listing
+    items = listing.split(", ")
+    for keep in range(len(items) - 1, 0, -1):
+        text = ", ".join(items[:keep]) + f" +{len(items) - keep}"
+        if len(text) <= width:
+            return text
+    return items[0] + (f" +{len(items) - 1}" if len(items) > 1 else "")
+
+
 def format_uptime(container: Container, now: datetime) -> str:
     if container.started_at is None or not container.running:
         return ""

@@ -45,10 +45,12 @@ from tui.core.state import (
 
 EVENT_FILTERS = {"type": ["container", "network"]}
 # Container actions that cannot change what we show (exec, health, tty...).
-_QUIET_PREFIXES = ("exec_", "health_status", "top", "attach", "detach", "resize", "copy",
+# A kill only sends a signal (a die follows if it ends the container), and an inspect
+# during it waits for the engine's lock.
+_QUIET_PREFIXES = ("exec_", "health_status", "top", "attach", "detach", "resize", "copy", "kill",
                    "archive-path", "extract-to-dir", "export", "commit")
 # Actions after which the host's listeners may have changed (host-mode containers).
-_HOST_ACTIONS = {"start", "die", "stop", "kill", "restart", "destroy", "pause", "unpause"}
+_HOST_ACTIONS = {"start", "die", "stop", "restart", "destroy", "pause", "unpause"}
 INSPECT_CONCURRENCY = 16
 BACKOFF = (0.5, 1.0, 2.0, 3.0, 5.0)
 HOST_FACTS_INTERVAL = 10.0
@@ -92,6 +94,7 @@ class Live:
         self._last_event: Event | None = None
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
+        self._waiting: dict[str, list[Event]] = {}
         self._host_due = asyncio.Event()
         self._limit = asyncio.Semaphore(INSPECT_CONCURRENCY)
 
@@ -156,6 +159,7 @@ class Live:
         since = _since_of(self._last_event) if self._last_event else _engine_now(info)
         queue: asyncio.Queue[JSON | EngineError | None] = asyncio.Queue()
         self._again.clear()
+        self._waiting.clear()
         loop = asyncio.get_running_loop()
         helpers = [loop.create_task(self._pump(since, queue)), loop.create_task(self._host_loop())]
         try:
@@ -212,28 +216,34 @@ class Live:
         task.add_done_callback(_log_failure)
 
     def _touch_container(self, cid: str, event: Event | None) -> None:
-        """Re-read a container; a newer event during the read triggers one more."""
+        """Re-read a container; an event that comes during the read triggers one more."""
         if cid in self._inflight:
             self._again.add(cid)
+            if event is not None:
+                self._waiting.setdefault(cid, []).append(event)
             return
         task = asyncio.get_running_loop().create_task(self._inspect_into_state(cid, event))
         self._inflight[cid] = task
         task.add_done_callback(lambda _t, cid=cid: self._inflight.pop(cid, None))
 
     async def _inspect_into_state(self, cid: str, event: Event | None = None) -> None:
+        events = [event] if event is not None else []
         while True:
             try:
                 async with self._limit:
                     doc = await self.backend.inspect_container(cid)
             except EngineError:
                 return  # the session is ending; the next one resyncs
-            if cid in self._again:
-                self._again.discard(cid)
-                continue
-            break
-        container = parse_container(doc) if doc is not None else None
-        self.apply(ContainerSeen(container) if container else ContainerGone(cid))
-        self._applied(event)
+            # Each answer is shown at once, even when a newer event asks for another
+            # read: an inspect can wait on the engine's lock while a container starts.
+            container = parse_container(doc) if doc is not None else None
+            self.apply(ContainerSeen(container) if container else ContainerGone(cid))
+            for done in events:
+                self._applied(done)
+            if cid not in self._again:
+                return
+            self._again.discard(cid)
+            events = self._waiting.pop(cid, [])
 
     async def _refresh_network(self, event: Event) -> None:
         with contextlib.suppress(EngineError):

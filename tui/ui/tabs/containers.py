@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
-from tui.core.rows import COLUMNS, ContainerRow, container_row
+from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
 from tui.core.state import HostState
 from tui.ui.widgets.keyed_table import KeyedTable
 
@@ -32,6 +32,8 @@ STATE_STYLE = {
 }
 SORTS = ("name", "state", "mode", "ipv4", "up")
 MARK_COLUMN = ("mark", " ")
+# The full list is in the detail pane; the table keeps every column on screen.
+PORTS_WIDTH = 48
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
@@ -132,7 +134,8 @@ class ContainersTab(Vertical):
             status = self._busy.get(c.id)
             state_cell = Text(status or row.state, style="bold yellow" if status else
                               STATE_STYLE.get(row.state, ""))
-            ports_cell = Text(row.ports, style="" if c.running else "dim")
+            ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH),
+                              style="" if c.running else "dim")
             rows[c.id] = (self._marks.get(c.id, ""), row.name, state_cell, row.mode,
                           row.networks, row.ipv4, row.mac, ports_cell, row.namespace, row.up)
             keys[c.id] = sort_key(self.sort_field, row, c)

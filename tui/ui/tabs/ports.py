@@ -127,7 +127,8 @@ def explain(row: BindingRow | ListenerRow | None, conflicts: tuple[Conflict, ...
         text.append(f"  {c.host_port}/{c.proto} on {', '.join(c.host_ips)}; ")
         text.append(f"parties: {', '.join(parties)}\n")
         text.append(f"  {c.message}\n")
-    return text.rstrip() or text
+    text.rstrip()
+    return text
 
 
 class PortsTab(Vertical):

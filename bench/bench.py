@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""netdock's benchmark on the real engine (not a test: it asserts nothing, it prints figures).
+
+It grows a fleet of N labelled containers in mixed network modes (70% bridge, 15% bridge
+publishing a dynamic port, 5% host, 5% none, 5% container:<an earlier bridge one>), then
+measures:
+
+  model   cold start to a complete model (list + every inspect), median of 3;
+          event-to-model latency p50/p95, from the engine event's timeNano to the
+          moment the pipeline applied it, over --events container starts and removals;
+  screen  the real TUI in tmux: launch to the first container row on screen, and event
+          to row on screen (the engine's `create` event to the new name being drawn);
+  idle    over --idle seconds: the dashboard's CPU (% of one core) and RSS, and
+          dockerd's CPU with the dashboard running, against a baseline without it.
+
+    .venv/bin/python bench/bench.py --n 250
+    .venv/bin/python bench/bench.py --cleanup      # remove every bench container
+
+Fleet containers carry the label netdock.bench=1 and are removed at the end (unless --keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tui.engine.docker import DockerBackend  # noqa: E402
+from tui.engine.endpoint import resolve_endpoint  # noqa: E402
+from tui.engine.live import Live  # noqa: E402
+
+SOCKET = "/var/run/docker.sock"
+LABEL = "netdock.bench"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TMUX = ["tmux", "-L", "netdock-bench"]
+
+
+# The engine API over the socket, stdlib only: the fleet must not depend on what we measure.
+class _Unix(http.client.HTTPConnection):
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(SOCKET)
+
+
+def api(method: str, path: str, body: dict | None = None, query: dict | None = None):
+    conn = _Unix("localhost", timeout=120)
+    url = "/v1.41" + path + ("?" + urllib.parse.urlencode(query) if query else "")
+    data = json.dumps(body).encode() if body is not None else None
+    conn.request(method, url, body=data, headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    payload = response.read()
+    conn.close()
+    if response.status >= 400:
+        raise RuntimeError(f"{method} {path}: {response.status} {payload[:200]!r}")
+    return json.loads(payload) if payload else None
+
+
+def run_container(name: str, image: str, mode: str = "bridge", publish: bool = False) -> str:
+    host_config: dict = {"NetworkMode": mode}
+    config: dict = {"Image": image, "Cmd": ["sleep", "1000000"], "Labels": {LABEL: "1"},
+                    "HostConfig": host_config}
+    if publish:
+        config["ExposedPorts"] = {"80/tcp": {}}
+        host_config["PortBindings"] = {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
+    cid = api("POST", "/containers/create", config, {"name": name})["Id"]
+    api("POST", f"/containers/{cid}/start")
+    return cid
+
+
+def remove(ref: str) -> None:
+    api("DELETE", f"/containers/{ref}", query={"force": "1"})
+
+
+def fleet_ids() -> list[str]:
+    found = api("GET", "/containers/json", query={"all": "1", "filters": json.dumps(
+        {"label": [f"{LABEL}=1"]})})
+    return [c["Id"] for c in found]
+
+
+def grow_fleet(n: int, image: str) -> None:
+    have = len(fleet_ids())
+    bridges: list[str] = []
+
+    def one(i: int) -> None:
+        slot = i % 20
+        name = f"bench-{i:03d}"
+        if slot < 14:
+            bridges.append(run_container(name, image))
+        elif slot < 17:
+            run_container(name, image, publish=True)
+        elif slot == 17:
+            run_container(name, image, mode="host")
+        elif slot == 18:
+            run_container(name, image, mode="none")
+        else:
+            run_container(name, image, mode=f"container:{bridges[-1]}")
+
+    # Container-mode ones need an earlier bridge: create in order, in batches of 20.
+    with ThreadPoolExecutor(8) as pool:
+        for start in range(have, n, 20):
+            batch = range(start, min(start + 20, n))
+            list(pool.map(one, [i for i in batch if i % 20 != 19]))
+            list(pool.map(one, [i for i in batch if i % 20 == 19]))
+    print(f"fleet: {len(fleet_ids())} containers", file=sys.stderr)
+
+
+def cleanup() -> None:
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(remove, fleet_ids()))
+
+
+# ---------------------------------------------------------------------------- model
+
+
+async def cold_start() -> float:
+    backend = DockerBackend(resolve_endpoint())
+    start = time.perf_counter()
+    state = await Live(backend).snapshot()
+    took = time.perf_counter() - start
+    await backend.close()
+    assert state.synced
+    return took
+
+
+async def event_latencies(image: str, count: int) -> list[float]:
+    latencies: list[float] = []
+    backend = DockerBackend(resolve_endpoint())
+    watched: set[str] = set()
+
+    def applied(event) -> None:
+        if event.actor_id in watched or event.container_id in watched:
+            latencies.append((time.time_ns() - event.time_nano) / 1e6)
+
+    live = Live(backend, on_event_applied=applied)
+    task = asyncio.create_task(live.run())
+    while not (live.state.synced and live.state.connection.link == "live"):
+        await asyncio.sleep(0.05)
+    for k in range(count):
+        cid = await asyncio.to_thread(run_container, f"bench-ev-{k}", image)
+        watched.add(cid)
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(remove, cid)
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
+    task.cancel()
+    await backend.close()
+    return latencies
+
+
+# ---------------------------------------------------------------------------- screen
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run([*TMUX, *args], capture_output=True, text=True).stdout
+
+
+def screen() -> str:
+    return tmux("capture-pane", "-p", "-t", "bench")
+
+
+def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float | None:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if predicate(screen()):
+            return time.perf_counter()
+        time.sleep(poll)
+    return None
+
+
+def launch_tui() -> tuple[float, int]:
+    tmux("kill-server")
+    command = f"{ROOT}/.venv/bin/netdock"
+    start = time.perf_counter()
+    tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
+    seen = wait_screen(lambda text: "bench-0" in text)
+    pid = int(tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").strip())
+    if seen is None:
+        raise RuntimeError("no container row within 30 s:\n" + screen())
+    return seen - start, pid
+
+
+class EventClock:
+    """The engine's own `create` time of each container, from a side event stream."""
+
+    def __init__(self) -> None:
+        self.created: dict[str, int] = {}
+        self._conn = _Unix("localhost", timeout=None)
+        filters = json.dumps({"type": ["container"], "event": ["create"]})
+        self._conn.request("GET", "/v1.41/events?" + urllib.parse.urlencode({"filters": filters}))
+        self._response = self._conn.getresponse()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while line := self._response.readline():
+            event = json.loads(line)
+            name = event.get("Actor", {}).get("Attributes", {}).get("name")
+            if name:
+                self.created[name] = event["timeNano"]
+
+
+def screen_latencies(image: str, count: int) -> list[float]:
+    clock = EventClock()
+    time.sleep(0.2)
+    latencies = []
+    for k in range(count):
+        name = f"0ev-{k}"  # sorts first: on screen whatever the fleet size
+        threading.Thread(target=run_container, args=(name, image), daemon=True).start()
+        seen = wait_screen(lambda text, name=name: name in text, timeout=10, poll=0.002)
+        seen_ns = time.time_ns() - int((time.perf_counter() - seen) * 1e9) if seen else None
+        deadline = time.time() + 5
+        while name not in clock.created and time.time() < deadline:
+            time.sleep(0.01)
+        if seen_ns and name in clock.created:
+            latencies.append((seen_ns - clock.created[name]) / 1e6)
+        time.sleep(0.3)
+        remove(name)
+        time.sleep(0.3)
+    return latencies
+
+
+# ---------------------------------------------------------------------------- idle
+
+
+def tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def rss_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / 2**20
+
+
+def engine_pids() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                name = Path(f"/proc/{entry}/comm").read_text().strip()
+            except OSError:
+                continue
+            if name in ("dockerd", "containerd"):
+                found.append(int(entry))
+    return found
+
+
+def cpu_percent(pids: list[int], seconds: float) -> float:
+    before = ticks(pids)
+    time.sleep(seconds)
+    return 100.0 * (ticks(pids) - before) / CLK_TCK / seconds
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=250)
+    parser.add_argument("--image", default="netlab/busybox:1")
+    parser.add_argument("--events", type=int, default=20)
+    parser.add_argument("--idle", type=float, default=20.0)
+    parser.add_argument("--keep", action="store_true", help="leave the fleet in place")
+    parser.add_argument("--cleanup", action="store_true", help="only remove bench containers")
+    args = parser.parse_args()
+    if args.cleanup:
+        cleanup()
+        return 0
+    grow_fleet(args.n, args.image)
+    results: dict[str, float | str] = {"n": args.n}
+    try:
+        colds = [asyncio.run(cold_start()) for _ in range(3)]
+        results["cold_start_model_s"] = statistics.median(colds)
+        model = asyncio.run(event_latencies(args.image, args.events))
+        results["event_to_model_p50_ms"] = pct(model, 0.5)
+        results["event_to_model_p95_ms"] = pct(model, 0.95)
+
+        results["dockerd_idle_cpu_pct_without_dashboard"] = cpu_percent(engine_pids(), args.idle)
+        firsts = []
+        for _ in range(3):
+            first, pid = launch_tui()
+            firsts.append(first)
+        results["launch_to_first_row_s"] = statistics.median(firsts)
+        time.sleep(2)
+        on_screen = screen_latencies(args.image, args.events)
+        results["event_to_row_on_screen_p50_ms"] = pct(on_screen, 0.5)
+        results["event_to_row_on_screen_p95_ms"] = pct(on_screen, 0.95)
+        time.sleep(2)
+        pids = tree(pid)
+        engine = engine_pids()
+        before_tui, before_engine = ticks(pids), ticks(engine)
+        time.sleep(args.idle)
+        results["dashboard_idle_cpu_pct"] = 100.0 * (ticks(pids) - before_tui) / CLK_TCK / args.idle
+        results["dockerd_idle_cpu_pct_with_dashboard"] = (
+            100.0 * (ticks(engine) - before_engine) / CLK_TCK / args.idle)
+        results["dashboard_rss_mib"] = rss_mib(pids)
+    finally:
+        tmux("kill-server")
+        if not args.keep:
+            cleanup()
+    width = max(map(len, results))
+    for key, value in results.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
