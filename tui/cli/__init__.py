@@ -7,13 +7,21 @@ import importlib
 import sys
 
 # Subcommand modules, imported only when chosen: each costs import time the
-# dashboard's first paint should not pay.
+# dashboard's first paint should not pay. The help line is here for `netdock -h`.
 SUBCOMMANDS = {
-    "snapshot": "tui.cli.snapshot",
+    "snapshot": ("tui.cli.snapshot", "print the network state of every container once"),
+    "ports": ("tui.cli.ports", "list host port bindings and listeners, and find collisions"),
+    "audit": ("tui.cli.audit", "audit the network security of the engine and its containers"),
+    "lab": ("tui.cli.lab", "set up (or remove) the four network modes side by side"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if arg in SUBCOMMANDS), None)
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the ``chosen`` subcommand's module is imported to fill in its options."""
     from tui.cli.common import add_engine_args
 
     parser = argparse.ArgumentParser(
@@ -25,14 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--read-only", action="store_true", help="disable every action that changes the engine"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in SUBCOMMANDS.values():
-        importlib.import_module(module).register(sub)
+    for name, (module, summary) in SUBCOMMANDS.items():
+        if name == chosen:
+            importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    parser = build_parser(_chosen(argv))
     args = parser.parse_args(argv)
     try:
         if args.command is None:
