@@ -91,7 +91,11 @@ def effective_endpoints(state: HostState, container: Container) -> tuple[Endpoin
 
 
 def host_mode_addresses(state: HostState, container: Container) -> tuple[HostAddress, ...]:
-    """The host's own addresses for a host-mode container (known when the engine is local)."""
+    """The host's addresses a host-mode container can be reached on (known when the engine
+    is local): not link-local ones, nor the host ends of containers' veth pairs."""
     if mode_of(state, namespace_root(state, container)) != Mode.HOST:
         return ()
-    return state.host.addresses
+    return tuple(
+        a for a in state.host.addresses
+        if not a.interface.startswith("veth") and not a.address.lower().startswith("fe80:")
+    )

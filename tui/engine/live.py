@@ -1,11 +1,11 @@
 """The live pipeline: one snapshot, then the event stream, re-reading only what changed.
 
-A session opens the event stream *before* it lists (with ``since`` set to the
-engine's clock, or to the last event seen when reconnecting), so whatever
-happens while the snapshot is read is replayed afterwards: nothing is lost
-between the list and the stream. When the stream ends or the engine goes
-away, the session ends; ``run`` waits with backoff and starts another, which
-resyncs from a fresh snapshot.
+A session reads everything, then opens the event stream with ``since`` set to a
+moment before that read (the engine's clock at the read, or the last event seen
+when reconnecting), so whatever happened during the read is replayed: nothing
+is lost between the list and the stream. When the stream ends or the engine
+goes away, the session ends; ``run`` waits with backoff and starts another,
+which resyncs from a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ _HOST_ACTIONS = {"start", "die", "stop", "restart", "destroy", "pause", "unpause
 INSPECT_CONCURRENCY = 16
 BACKOFF = (0.5, 1.0, 2.0, 3.0, 5.0)
 HOST_FACTS_INTERVAL = 10.0
+SINCE_MARGIN = 1.0
 
 HostReader = Callable[[], HostFacts]
 DaemonReader = Callable[[JSON], DaemonFacts]
@@ -69,8 +70,9 @@ def _since_of(event: Event) -> str:
 
 
 def _engine_now(info: JSON) -> str | None:
+    """The engine's clock when it answered ``/info``, less a margin for the round trip."""
     moment = parse_time(info.get("SystemTime"))
-    return f"{moment.timestamp():.6f}" if moment else None
+    return f"{moment.timestamp() - SINCE_MARGIN:.6f}" if moment else None
 
 
 class Live:
@@ -131,39 +133,41 @@ class Live:
 
     async def snapshot(self) -> HostState:
         """Read the whole engine once (the headless commands' way in)."""
-        info = await self._hello()
-        await self._read_all(info)
+        await self._read_all()
         return self.state
 
-    async def _hello(self) -> JSON:
-        version = await self.backend.version()
-        info = await self.backend.info()
-        engine = parse_engine(version, self.backend.endpoint, self.backend.local)
-        self.apply(EngineSeen(engine))
-        if self._read_daemon is not None:
-            self.apply(DaemonSeen(self._read_daemon(info)))
-        return info
+    async def _read_all(self) -> JSON:
+        """Everything, in one concurrent round for the first paint, then the details.
 
-    async def _read_all(self, info: JSON) -> None:
-        containers, networks = await asyncio.gather(
-            self.backend.list_containers(), self.backend.list_networks()
+        Returns ``/info``, whose clock starts the event stream of a first session.
+        """
+        version, info, containers, networks = await asyncio.gather(
+            self.backend.version(),
+            self.backend.info(),
+            self.backend.list_containers(),
+            self.backend.list_networks(),
         )
+        self.apply(EngineSeen(parse_engine(version, self.backend.endpoint, self.backend.local)))
         summaries = tuple(c for c in map(parse_container_summary, containers) if c)
         self.apply(Resynced(summaries, tuple(n for n in map(parse_network, networks) if n)))
-        host = self._refresh_host()
-        await asyncio.gather(*(self._inspect_into_state(c.id) for c in summaries), host)
+        await asyncio.gather(*(self._inspect_into_state(c.id) for c in summaries))
+        if self._read_daemon is not None:
+            self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
+        await self._refresh_host()
+        return info
 
     async def _session(self) -> None:
         self._connection(Link.CONNECTING if self.state.engine is None else Link.RECONNECTING)
-        info = await self._hello()
-        since = _since_of(self._last_event) if self._last_event else _engine_now(info)
-        queue: asyncio.Queue[JSON | EngineError | None] = asyncio.Queue()
         self._again.clear()
         self._waiting.clear()
+        info = await self._read_all()
+        # The stream opens after the read, from a moment before it: the events of the
+        # read's time are replayed (re-reading is harmless), none is lost.
+        since = _since_of(self._last_event) if self._last_event else _engine_now(info)
+        queue: asyncio.Queue[JSON | EngineError | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
         helpers = [loop.create_task(self._pump(since, queue)), loop.create_task(self._host_loop())]
         try:
-            await self._read_all(info)
             self._connection(Link.LIVE)
             while (item := await queue.get()) is not None:
                 if isinstance(item, EngineError):
