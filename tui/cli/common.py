@@ -11,8 +11,10 @@ from typing import Any, NoReturn, TypeVar
 
 from tui.core.backend import EngineError
 from tui.core.state import HostState
+from tui.engine.daemon import daemon_reader
 from tui.engine.docker import DockerBackend
 from tui.engine.endpoint import EndpointError, resolve_endpoint
+from tui.engine.hostfacts import read_host_facts
 from tui.engine.live import Live
 
 T = TypeVar("T")
@@ -43,7 +45,12 @@ def open_backend(args: argparse.Namespace) -> DockerBackend:
 
 def new_live(backend: DockerBackend, publish: Callable[[HostState], None] | None = None) -> Live:
     """The pipeline, wired with the readers of the host's own facts."""
-    return Live(backend, publish or (lambda state: None))
+    return Live(
+        backend,
+        publish or (lambda state: None),
+        read_daemon=daemon_reader(backend.endpoint, backend.local),
+        read_host=read_host_facts,
+    )
 
 
 def with_engine(args: argparse.Namespace, work: Callable[[DockerBackend], Awaitable[T]]) -> T:

@@ -193,7 +193,10 @@ class HostFacts:
 
 @dataclass(frozen=True, slots=True)
 class DaemonFacts:
-    """How the daemon is configured, from ``/info``, its command line and daemon.json."""
+    """How the daemon is configured, from ``/info``, its command line and daemon.json.
+
+    None is "not known": a remote engine shows its API, not its flags.
+    """
 
     icc: bool | None = None
     iptables: bool | None = None
@@ -202,3 +205,5 @@ class DaemonFacts:
     hosts: tuple[str, ...] = ()
     tls: bool = False
     tls_verify: bool = False
+    config_read: bool = False
+    """Whether dockerd's command line and daemon.json were read (a local engine)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -22,6 +23,8 @@ from tui.engine.endpoint import EngineEndpoint
 
 # A call that takes longer than this is a hung engine, not a slow one.
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
+# Stopping waits out the container's own stop timeout, which may be longer than 30 s.
+LONG_TIMEOUT = aiohttp.ClientTimeout(connect=5)
 
 
 def translate(exc: BaseException, endpoint: str) -> EngineError:
@@ -135,6 +138,75 @@ class DockerBackend:
                         continue
                     if isinstance(event, dict):
                         yield event
+
+    # actions -------------------------------------------------------------
+
+    async def _post(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        body: JSON | None = None,
+        timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
+    ) -> Any:
+        async with self._errors():
+            return await self.client._query_json(
+                path, "POST", params=dict(params or {}), data=body, timeout=timeout
+            )
+
+    @staticmethod
+    def _timeout_param(timeout: int | None) -> dict[str, int]:
+        return {} if timeout is None else {"t": timeout}
+
+    async def start_container(self, ref: str) -> None:
+        await self._post(f"containers/{ref}/start", timeout=LONG_TIMEOUT)
+
+    async def stop_container(self, ref: str, timeout: int | None = None) -> None:
+        await self._post(
+            f"containers/{ref}/stop", self._timeout_param(timeout), timeout=LONG_TIMEOUT
+        )
+
+    async def restart_container(self, ref: str, timeout: int | None = None) -> None:
+        await self._post(
+            f"containers/{ref}/restart", self._timeout_param(timeout), timeout=LONG_TIMEOUT
+        )
+
+    async def pause_container(self, ref: str) -> None:
+        await self._post(f"containers/{ref}/pause")
+
+    async def unpause_container(self, ref: str) -> None:
+        await self._post(f"containers/{ref}/unpause")
+
+    async def remove_container(self, ref: str, *, force: bool = False) -> None:
+        async with self._errors():
+            await self.client._query_json(
+                f"containers/{ref}",
+                "DELETE",
+                params={"force": "1" if force else "0", "v": "1"},
+                timeout=LONG_TIMEOUT,
+            )
+
+    async def create_container(self, config: JSON, name: str | None = None) -> str:
+        params = {"name": name} if name else {}
+        found = await self._post("containers/create", params, config)
+        return str(found["Id"]) if isinstance(found, dict) and "Id" in found else ""
+
+    async def list_images(self) -> list[JSON]:
+        found = await self._get("images/json")
+        return found if isinstance(found, list) else []
+
+    async def inspect_image(self, ref: str) -> JSON | None:
+        return await self._get_or_none(f"images/{ref}/json")
+
+    async def build_image(self, context: bytes, tag: str, labels: Mapping[str, str]) -> None:
+        async with self._errors():
+            await self.client.images.build(
+                fileobj=io.BytesIO(context), encoding="gzip", tag=tag, labels=dict(labels),
+                rm=True, forcerm=True, pull=False, timeout=LONG_TIMEOUT,
+            )
+
+    async def remove_image(self, ref: str) -> None:
+        async with self._errors():
+            await self.client._query_json(f"images/{ref}", "DELETE")
 
     async def close(self) -> None:
         if self._docker is not None:

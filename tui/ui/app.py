@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from textual import work
@@ -10,11 +10,18 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from tui.core.config import Config
 from tui.core.state import HostState
 from tui.engine.live import Live
+from tui.ui.actions import ContainerActions
 from tui.ui.screens.help import HelpScreen
+from tui.core.audit import audit
+from tui.core.ports import find_conflicts
+from tui.ui.marks import container_marks, header_segments
 from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.networks import NetworksTab
+from tui.ui.tabs.ports import PortsTab
+from tui.ui.tabs.security import SecurityTab
 from tui.ui.widgets.header import EngineHeader
 
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
@@ -28,7 +35,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class NetdockApp(App[None]):
+class NetdockApp(ContainerActions, App[None]):
     """netdock's live dashboard of one engine."""
 
     TITLE = "netdock"
@@ -46,9 +53,19 @@ class NetdockApp(App[None]):
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse_sort"),
         Binding("1", "tab('containers')", "Containers", show=False, id="tab_containers"),
         Binding("2", "tab('networks')", "Networks", show=False, id="tab_networks"),
+        Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
+        Binding("4", "tab('security')", "Security", show=False, id="tab_security"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="next_tab"),
         Binding("left_square_bracket", "previous_tab", "Previous tab", show=False,
                 id="previous_tab"),
+        # Engine-changing actions (tui.ui.actions); check_action decides when they apply.
+        Binding("n", "launch", "New", id="launch"),
+        Binding("u", "start", "Start", id="start"),
+        Binding("s", "stop", "Stop", id="stop"),
+        Binding("r", "restart", "Restart", id="restart"),
+        Binding("p", "pause", "Pause/unpause", id="pause"),
+        Binding("d", "remove", "Remove", id="remove"),
+        Binding("m", "relaunch", "Relaunch in mode", id="relaunch"),
     ]
 
     def __init__(
@@ -57,10 +74,18 @@ class NetdockApp(App[None]):
         *,
         read_only: bool = False,
         now: Callable[[], datetime] = utc_now,
+        config: Config | None = None,
+        config_problems: Sequence[str] = (),
+        launch_labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.live = live
-        self.read_only = read_only
+        config = config or Config()
+        self.read_only = read_only or bool(config.read_only)
+        # Extra labels on every container launched from here (tests label theirs).
+        self.launch_labels = dict(launch_labels or {})
+        taken = {b.key: b.description for b in self.BINDINGS if isinstance(b, Binding)}
+        self._start_problems = [*config_problems, *self._init_actions(config, taken)]
         self.now = now
         self.state = HostState()
         self._repaint_due = False
@@ -70,12 +95,18 @@ class NetdockApp(App[None]):
         self.header = EngineHeader(id="header")
         self.containers = ContainersTab(self.now, id="containers-tab")
         self.networks = NetworksTab(id="networks-tab")
+        self.ports = PortsTab(id="ports-tab")
+        self.security = SecurityTab(id="security-tab")
         yield self.header
         with TabbedContent(id="tabs"):
             with TabPane("Containers [1]", id="containers"):
                 yield self.containers
             with TabPane("Networks [2]", id="networks"):
                 yield self.networks
+            with TabPane("Ports [3]", id="ports"):
+                yield self.ports
+            with TabPane("Security [4]", id="security"):
+                yield self.security
         yield Footer()
 
     def on_mount(self) -> None:
@@ -84,6 +115,10 @@ class NetdockApp(App[None]):
         self._repaint()
         self.follow_engine()
         self.set_interval(CLOCK_SECONDS, self._repaint)
+        if self.config.keys:
+            self.set_keymap(dict(self.config.keys))
+        for problem in self._start_problems:
+            self.notify(problem, title="Settings", severity="warning", timeout=15)
 
     async def on_unmount(self) -> None:
         await self.live.backend.close()
@@ -106,18 +141,35 @@ class NetdockApp(App[None]):
         if not self.containers.is_attached:
             return  # a timer that outlived the screen at exit
         state = self.state
-        self.header.show_state(state)
-        self.containers.show_state(state)
+        conflicts, findings = find_conflicts(state), audit(state)
+        self.header.show_state(state, header_segments(conflicts, findings))
+        self.containers.show_state(
+            state, marks=container_marks(conflicts, findings), busy=self.busy.labels
+        )
+        self.follow_actions(state)
         self.networks.show_state(state)
+        self.ports.show_state(state, conflicts)
+        self.security.show_state(state)
 
     # actions ---------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The one place that says whether an action applies now (keys, footer, ``?``)."""
+        return self.action_available(action)
+
+    def on_containers_tab_selected(self) -> None:
+        self.refresh_bindings()
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.refresh_bindings()
+
     def action_help(self) -> None:
         rows = []
-        for binding in self.BINDINGS:
+        for binding in [*self.BINDINGS, *self.preset_bindings]:
             assert isinstance(binding, Binding)
-            available = self.check_action(binding.action.split("(")[0], ()) is not False
-            rows.append((binding.key_display or binding.key, binding.description, available))
+            available = self.check_action(binding.action.split("(")[0], ()) is True
+            key = self.config.keys.get(binding.id or "", binding.key_display or binding.key)
+            rows.append((key, binding.description, available))
         self.push_screen(HelpScreen(rows))
 
     def action_filter(self) -> None:

@@ -1,0 +1,385 @@
+"""What the keys do to containers: start, stop, restart, pause, remove, launch, presets.
+
+Mixed into ``NetdockApp`` (these are the app's own actions; its ``BINDINGS`` name
+them). Each action sends one request in a worker and marks the row ("stopping…")
+until the engine's events bring the result: the table never shows a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.binding import Binding
+from textual.widgets import TabbedContent
+
+from tui.core.backend import EngineError
+from tui.core.config import Config, Preset, key_clashes, without_keys
+from tui.core.lab import pick_image
+from tui.core.launch import (
+    LaunchSpec,
+    image_ids,
+    image_names,
+    relaunch_mode,
+    relaunch_spec,
+    validate,
+)
+from tui.core.model import Container
+from tui.core.namespaces import all_sharers
+from tui.core.state import HostState
+from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.screens.launcher import LauncherScreen, StartFailed, create_and_start
+
+if TYPE_CHECKING:
+    from tui.engine.live import Live
+    from tui.ui.tabs.containers import ContainersTab
+
+# Actions that change the engine: read-only mode takes every one of them away.
+ENGINE_ACTIONS = frozenset(
+    {"start", "stop", "restart", "pause", "remove", "launch", "relaunch", "preset"}
+)
+# Of those, the ones on the selected container, by the states they apply to.
+ON_SELECTED: Mapping[str, frozenset[str] | None] = {
+    "start": frozenset({"created", "exited"}),
+    "stop": frozenset({"running", "paused", "restarting"}),
+    "restart": frozenset({"running", "paused", "exited", "created"}),
+    "pause": frozenset({"running", "paused"}),
+    "remove": None,  # any state
+    "relaunch": None,
+}
+BUSY_WORDS = {
+    "start": "starting…",
+    "stop": "stopping…",
+    "restart": "restarting…",
+    "pause": "pausing…",
+    "unpause": "unpausing…",
+    "remove": "removing…",
+}
+# After its request returns, a mark waits at most this long for the engine's event.
+SETTLE_SECONDS = 3.0
+
+
+class BusyMarks:
+    """Transient marks ("stopping…") per container, held until the state shows a change."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, str] = {}
+        self._before: dict[str, Container | None] = {}
+        self._returned: set[str] = set()
+
+    def begin(self, cid: str, label: str, before: Container | None) -> None:
+        self.labels[cid] = label
+        self._before[cid] = before
+        self._returned.discard(cid)
+
+    def drop(self, cid: str) -> None:
+        self.labels.pop(cid, None)
+        self._before.pop(cid, None)
+        self._returned.discard(cid)
+
+    def returned(self, cid: str, state: HostState) -> None:
+        """The request came back: the mark goes once the state differs from before."""
+        self._returned.add(cid)
+        self.settle(state)
+
+    def expire(self, cid: str) -> bool:
+        """The engine's event never came: drop the mark of a returned request anyway."""
+        if cid in self._returned:
+            self.drop(cid)
+            return True
+        return False
+
+    def settle(self, state: HostState) -> bool:
+        """Drop the marks whose change the state now shows; True when one went."""
+        settled = [c for c in self._returned if state.containers.get(c) != self._before.get(c)]
+        for cid in settled:
+            self.drop(cid)
+        return bool(settled)
+
+
+def preset_bindings(config: Config) -> list[Binding]:
+    """One binding per preset with a key: data, like the rest of the binding table."""
+    return [
+        Binding(p.key, f"preset('{p.name}')", p.label, show=False, id=p.binding_id)
+        for p in config.presets
+        if p.key
+    ]
+
+
+class ContainerActions:
+    """The engine-changing actions of ``NetdockApp`` (see the module's docstring)."""
+
+    # Provided by NetdockApp.
+    live: Live
+    state: HostState
+    read_only: bool
+    config: Config
+    launch_labels: dict[str, str]
+    containers: ContainersTab
+    BINDINGS: Any
+
+    def _init_actions(self, config: Config, taken: Mapping[str, str]) -> list[str]:
+        """Set up marks and preset keys; returns problems to tell the user."""
+        self.busy = BusyMarks()
+        self._select_when_seen: str | None = None
+        clashes = key_clashes(config, taken)
+        self.config = without_keys(config, {name for name, _ in clashes})
+        self.preset_bindings = preset_bindings(self.config)
+        app: Any = self
+        for binding in self.preset_bindings:
+            app._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
+        return [message for _, message in clashes]
+
+    # availability ------------------------------------------------------------
+
+    def _on_containers_tab(self) -> bool:
+        app: Any = self
+        try:
+            return bool(app.query_one(TabbedContent).active == "containers")
+        except Exception:  # not composed yet
+            return False
+
+    def selected_container(self) -> Container | None:
+        tab = getattr(self, "containers", None)
+        if tab is None or not tab.is_mounted or not self._on_containers_tab():
+            return None
+        return tab.selected
+
+    def action_available(self, action: str) -> bool | None:
+        """For ``check_action``: None (shown, unavailable) in read-only mode, False (hidden)
+        when it does not apply to the selection, True otherwise."""
+        if action not in ENGINE_ACTIONS:
+            return True
+        if self.read_only:
+            return None
+        if action not in ON_SELECTED:
+            return True
+        container = self.selected_container()
+        if container is None or container.id in self.busy.labels:
+            return False
+        states = ON_SELECTED[action]
+        return states is None or container.state in states
+
+    # the actions ---------------------------------------------------------------
+
+    def _confirm_sharers(self, container: Container, verb: str, then: Any) -> None:
+        running = [c.name for c in all_sharers(self.state, container) if c.running]
+        if not running:
+            then(True)
+            return
+        names = ", ".join(running)
+        app: Any = self
+        app.push_screen(
+            ConfirmScreen(
+                f"{verb.capitalize()} {container.name}?",
+                f"{names} share{'s' if len(running) == 1 else ''} {container.name}'s network "
+                f"namespace: {'it loses its' if len(running) == 1 else 'they lose their'} "
+                f"network (only loopback is left) and {'gets' if len(running) == 1 else 'get'} "
+                f"it back only when restarted after {container.name} runs again.",
+                yes=verb.capitalize(),
+            ),
+            then,
+        )
+
+    def _on_selected(self, action: str) -> Container | None:
+        """The selected container, if ``action`` applies to it now (keys bypass nothing)."""
+        if self.action_available(action) is not True:
+            return None
+        return self.selected_container()
+
+    def action_start(self) -> None:
+        if (c := self._on_selected("start")) is not None:
+            self._request(c, "start")
+
+    def action_stop(self) -> None:
+        if (c := self._on_selected("stop")) is not None:
+            self._confirm_sharers(c, "stop", lambda yes: yes and self._request(c, "stop"))
+
+    def action_restart(self) -> None:
+        if (c := self._on_selected("restart")) is not None:
+            self._confirm_sharers(c, "restart", lambda yes: yes and self._request(c, "restart"))
+
+    def action_pause(self) -> None:
+        if (c := self._on_selected("pause")) is not None:
+            self._request(c, "unpause" if c.state == "paused" else "pause")
+
+    def action_remove(self) -> None:
+        c = self._on_selected("remove")
+        if c is None:
+            return
+        lines = [f"{c.name} ({c.short_id}, {c.image}) is {c.state}."]
+        if c.running:
+            lines.append("It is running: it is killed first (docker rm -f).")
+        running = [s.name for s in all_sharers(self.state, c) if s.running]
+        if running:
+            lines.append(
+                f"{', '.join(running)} share its network namespace and lose their network."
+            )
+        app: Any = self
+        app.push_screen(
+            ConfirmScreen(f"Remove {c.name}?", "\n".join(lines), yes="Remove"),
+            lambda yes: yes and self._request(c, "remove"),
+        )
+
+    @work(group="container-actions")
+    async def _request(self, container: Container, verb: str) -> None:
+        backend = self.live.backend
+        cid = container.id
+        self.busy.begin(cid, BUSY_WORDS[verb], self.state.containers.get(cid))
+        self._marks_changed()
+        try:
+            match verb:
+                case "start":
+                    await backend.start_container(cid)
+                case "stop":
+                    await backend.stop_container(cid)
+                case "restart":
+                    await backend.restart_container(cid)
+                case "pause":
+                    await backend.pause_container(cid)
+                case "unpause":
+                    await backend.unpause_container(cid)
+                case "remove":
+                    await backend.remove_container(cid, force=container.running)
+        except EngineError as exc:
+            self.busy.drop(cid)
+            app: Any = self
+            app.notify(
+                f"{verb} {container.name}: {exc}",
+                title="The engine refused",
+                severity="error",
+                timeout=8,
+            )
+        else:
+            self.busy.returned(cid, self.state)
+            app = self
+            app.set_timer(SETTLE_SECONDS, lambda: self._expire(cid))
+        self._marks_changed()
+
+    def _expire(self, cid: str) -> None:
+        if self.busy.expire(cid):
+            self._marks_changed()
+
+    def _marks_changed(self) -> None:
+        app: Any = self
+        app.on_state(self.state)
+        app.refresh_bindings()
+
+    # launching -----------------------------------------------------------------
+
+    def _open_launcher(self, initial: LaunchSpec | None, title: str, focus: str = "image") -> None:
+        app: Any = self
+        app.push_screen(
+            LauncherScreen(
+                self.live.backend,
+                lambda: self.state,
+                initial,
+                title=title,
+                labels=self.launch_labels,
+                focus=focus,
+            ),
+            self._launched,
+        )
+
+    def _launched(self, container_id: str | None) -> None:
+        if container_id:
+            self._select_when_seen = container_id
+            self._marks_changed()
+
+    def action_launch(self) -> None:
+        if self.action_available("launch") is True:
+            self._open_launcher(None, "Launch a container")
+
+    def action_relaunch(self) -> None:
+        c = self._on_selected("relaunch")
+        if c is None:
+            return
+        spec = relaunch_spec(self.state, c, relaunch_mode(self.state, c))
+        self._open_launcher(
+            spec, f"Relaunch {c.name}'s image and command in another mode", focus="mode"
+        )
+
+    def action_preset(self, name: str) -> None:
+        preset = self.config.preset(name)
+        if preset is not None and self.action_available("preset") is True:
+            self._run_preset(preset)
+
+    @work(group="presets")
+    async def _run_preset(self, preset: Preset) -> None:
+        from tui.engine.portspec import parse_port_specs
+
+        app: Any = self
+        backend = self.live.backend
+        try:
+            images = await backend.list_images()
+        except EngineError as exc:
+            app.notify(f"preset {preset.name}: {exc}", severity="error")
+            return
+        local = (*image_names(images), *image_ids(images))
+        image = preset.image or self.config.image or pick_image(local) or ""
+        mode = preset.mode
+        if mode == "container":
+            selected = self.selected_container()
+            mode = f"container:{selected.name}" if selected else "container:"
+        spec = LaunchSpec(
+            image=image,
+            mode=mode,
+            publish_all=preset.publish_all,
+            ports=parse_port_specs(" ".join(preset.ports)),
+            command=preset.command,
+            labels=self.launch_labels,
+        )
+        if validate(spec, self.state, local):
+            self._open_launcher(spec, f"Preset {preset.label}: fix what is shown, then launch")
+            return
+        app.notify(f"{preset.label}: launching {image} in {mode} mode…", timeout=3)
+        try:
+            launched = await create_and_start(backend, spec, self.state)
+        except StartFailed as exc:
+            created = exc.launched
+
+            async def answer(remove: bool | None) -> None:
+                if remove:
+                    try:
+                        await backend.remove_container(created.container_id, force=True)
+                    except EngineError as err:
+                        app.notify(f"remove {created.name}: {err}", severity="error")
+
+            app.push_screen(
+                ConfirmScreen(
+                    f"{created.name} did not start",
+                    f"The engine created it but would not start it:\n{exc}\n\n"
+                    f"{created.name} exists now, in state Created. Remove it?",
+                    yes="Remove it",
+                    no="Keep it",
+                ),
+                answer,
+            )
+            return
+        except EngineError as exc:
+            app.notify(
+                f"preset {preset.name}: {exc}",
+                title="The engine refused",
+                severity="error",
+                timeout=8,
+            )
+            return
+        self._launched(launched.container_id)
+
+    # following the engine ------------------------------------------------------
+
+    def follow_actions(self, state: HostState) -> None:
+        """On each repaint: settle marks, and put the cursor on a container just launched."""
+        if self.busy.settle(state):
+            app: Any = self
+            app.refresh_bindings()
+        cid = self._select_when_seen
+        if cid is not None and cid in state.containers:
+            self._select_when_seen = None
+            table = self.containers.table
+            if cid in table.rows:  # not when the filter hides it
+                table.move_cursor(row=table.get_row_index(cid))
+            c = state.containers[cid]
+            app = self
+            app.notify(f"{c.name}: {c.state}", timeout=3)
