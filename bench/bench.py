@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -72,8 +73,12 @@ def api(method: str, path: str, body: dict | None = None, query: dict | None = N
 
 def run_container(name: str, image: str, mode: str = "bridge", publish: bool = False) -> str:
     host_config: dict = {"NetworkMode": mode}
-    config: dict = {"Image": image, "Cmd": ["sleep", "1000000"], "Labels": {LABEL: "1"},
-                    "HostConfig": host_config}
+    config: dict = {
+        "Image": image,
+        "Cmd": ["sleep", "1000000"],
+        "Labels": {LABEL: "1"},
+        "HostConfig": host_config,
+    }
     if publish:
         config["ExposedPorts"] = {"80/tcp": {}}
         host_config["PortBindings"] = {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
@@ -87,8 +92,11 @@ def remove(ref: str) -> None:
 
 
 def fleet_ids() -> list[str]:
-    found = api("GET", "/containers/json", query={"all": "1", "filters": json.dumps(
-        {"label": [f"{LABEL}=1"]})})
+    found = api(
+        "GET",
+        "/containers/json",
+        query={"all": "1", "filters": json.dumps({"label": [f"{LABEL}=1"]})},
+    )
     return [c["Id"] for c in found]
 
 
@@ -267,10 +275,8 @@ def ticks(pids: list[int]) -> int:
 def rss_mib(pids: list[int]) -> float:
     total = 0
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError, IndexError, ValueError):
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            pass
     return total / 2**20
 
 
@@ -298,12 +304,13 @@ def cpu_percent(pids: list[int], seconds: float) -> float:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=250)
     parser.add_argument("--image", default="netlab/busybox:1")
     parser.add_argument("--events", type=int, default=20)
@@ -340,7 +347,8 @@ def main() -> int:
         time.sleep(args.idle)
         results["dashboard_idle_cpu_pct"] = 100.0 * (ticks(pids) - before_tui) / CLK_TCK / args.idle
         results["dockerd_idle_cpu_pct_with_dashboard"] = (
-            100.0 * (ticks(engine) - before_engine) / CLK_TCK / args.idle)
+            100.0 * (ticks(engine) - before_engine) / CLK_TCK / args.idle
+        )
         results["dashboard_rss_mib"] = rss_mib(pids)
     finally:
         tmux("kill-server")

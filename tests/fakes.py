@@ -37,10 +37,12 @@ class FakeBackend:
         endpoint: str = "unix:///var/run/docker.sock",
         listing: Sequence[JSON] | None = None,
     ) -> None:
-        self.containers = {c["Id"]: c for c in (captured_containers() if containers is None
-                                                else containers)}
-        self.networks = {n["Id"]: n for n in (load("networks/list.json") if networks is None
-                                              else networks)}
+        self.containers = {
+            c["Id"]: c for c in (captured_containers() if containers is None else containers)
+        }
+        self.networks = {
+            n["Id"]: n for n in (load("networks/list.json") if networks is None else networks)
+        }
         if listing is None and containers is None:
             listing = load("list_containers.json")
         self.listing = list(listing) if listing is not None else None
@@ -74,10 +76,14 @@ class FakeBackend:
         if self.listing is not None:
             return self.listing
         return [
-            {"Id": c["Id"], "Names": [c["Name"]], "Image": c["Config"]["Image"],
-             "State": c["State"]["Status"], "HostConfig": {"NetworkMode":
-             c["HostConfig"]["NetworkMode"]}, "NetworkSettings": {"Networks":
-             c["NetworkSettings"]["Networks"]}}
+            {
+                "Id": c["Id"],
+                "Names": [c["Name"]],
+                "Image": c["Config"]["Image"],
+                "State": c["State"]["Status"],
+                "HostConfig": {"NetworkMode": c["HostConfig"]["NetworkMode"]},
+                "NetworkSettings": {"Networks": c["NetworkSettings"]["Networks"]},
+            }
             for c in self.containers.values()
         ]
 
@@ -113,5 +119,9 @@ class FakeBackend:
 
 
 def container_event(action: str, cid: str, time_nano: int = 1) -> JSON:
-    return {"Type": "container", "Action": action, "Actor": {"ID": cid, "Attributes": {}},
-            "timeNano": time_nano}
+    return {
+        "Type": "container",
+        "Action": action,
+        "Actor": {"ID": cid, "Attributes": {}},
+        "timeNano": time_nano,
+    }

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from engine_helpers import SLEEP, TEST_IMAGE
-from fakes import FakeBackend, captured_containers, container_event
+from fakes import FakeBackend, container_event
 
 from tui.core.state import Link
 from tui.engine.docker import DockerBackend
@@ -82,8 +82,7 @@ async def test_live_updates_keep_cursor_filter_and_sort():
         await pilot.press("down", "down", "down")
         chosen = tab.table.selected_key
         # the engine renames another container: an event, a re-inspect, a new row value
-        doc = copy.deepcopy(backend.containers[next(k for k in backend.containers
-                                                   if k != chosen)])
+        doc = copy.deepcopy(backend.containers[next(k for k in backend.containers if k != chosen)])
         doc["Name"] = "/zz-renamed"
         backend.containers[doc["Id"]] = doc
         backend.push(container_event("rename", doc["Id"]))
@@ -106,8 +105,11 @@ async def test_a_dropped_stream_reconnects_and_resyncs_to_the_truth():
         del backend.containers[gone]
         backend.listing = [c for c in backend.listing if c["Id"] != gone]
         backend.up = True
-        await until(pilot, lambda: app.state.connection.link is Link.LIVE
-                    and len(shown_names(app)) == 10, timeout=10)
+        await until(
+            pilot,
+            lambda: app.state.connection.link is Link.LIVE and len(shown_names(app)) == 10,
+            timeout=10,
+        )
 
 
 async def test_no_engine_at_start_says_so_and_keeps_trying():
@@ -135,19 +137,22 @@ async def test_help_lists_the_bindings():
 async def test_real_engine_container_started_after_launch_shows_without_a_key(lab):
     app = NetdockApp(Live(DockerBackend(resolve_endpoint())))
     async with app.run_test(size=(200, 50)) as pilot:
-        await until(pilot, lambda: app.state.connection.link is Link.LIVE and app.state.synced,
-                    timeout=10)
+        await until(
+            pilot, lambda: app.state.connection.link is Link.LIVE and app.state.synced, timeout=10
+        )
         name = await asyncio.to_thread(lab.run, "-p", "127.0.0.1:18090:80", TEST_IMAGE)
         tab = app.query_one(ContainersTab)
 
         def row(name: str) -> list[str]:
             return [str(cell) for cell in tab.table.get_row(app.state.container(name).id)]
 
-        await until(pilot, lambda: name in shown_names(app) and row(name)[2] == "running",
-                    timeout=2)
+        await until(
+            pilot, lambda: name in shown_names(app) and row(name)[2] == "running", timeout=2
+        )
         assert row(name)[7] == "127.0.0.1:18090->80/tcp, 443/tcp"
-        side = await asyncio.to_thread(lab.run, "--network", f"container:{name}", TEST_IMAGE,
-                                       *SLEEP)
+        side = await asyncio.to_thread(
+            lab.run, "--network", f"container:{name}", TEST_IMAGE, *SLEEP
+        )
         await until(pilot, lambda: side in shown_names(app), timeout=2)
         await asyncio.to_thread(lab.docker, "stop", "-t", "0", name)
         await until(pilot, lambda: row(name)[2] == "exited", timeout=5)

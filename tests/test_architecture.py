@@ -20,8 +20,9 @@ def test_importing_the_whole_core_loads_no_ui_and_no_engine_client():
         "{'textual', 'aiodocker', 'aiohttp', 'docker'} or m.startswith(('tui.ui', 'tui.engine')))\n"
         "print(','.join(bad))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert done.stdout.strip() == ""
 
 
@@ -36,6 +37,7 @@ def test_the_dashboard_does_not_import_the_docker_sdk_at_start():
         "import sys\nimport tui.ui.app, tui.cli.dashboard, tui.engine.docker\n"
         "print('docker' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert done.stdout.strip() == "False"

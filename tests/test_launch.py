@@ -35,8 +35,9 @@ IMAGES = (
 
 
 def container(name: str, state: str = "running", mode: str = "bridge", **kwargs) -> Container:
-    return Container(id=name * 8, name=name, image="netlab/busybox:1", state=state,
-                     network_mode=mode, **kwargs)
+    return Container(
+        id=name * 8, name=name, image="netlab/busybox:1", state=state, network_mode=mode, **kwargs
+    )
 
 
 def host_state(*containers: Container, listeners=(), addresses=(), networks=()) -> HostState:
@@ -56,21 +57,24 @@ def messages(problems, field: Field | None = None) -> list[str]:
     return [p.message for p in problems if field is None or p.field == field]
 
 
-WEB = container("web", ports=(PortBinding("0.0.0.0", 8080, 80, "tcp", True),
-                              PortBinding("::", 8080, 80, "tcp", True)))
+WEB = container(
+    "web",
+    ports=(PortBinding("0.0.0.0", 8080, 80, "tcp", True), PortBinding("::", 8080, 80, "tcp", True)),
+)
 
 
 def test_a_plain_launch_is_valid_and_becomes_docker_runs_body():
-    s = spec("8080:80, 127.0.0.1:53:53/udp", name="probe", publish_all=True,
-             command="sleep 'a b'")
+    s = spec("8080:80, 127.0.0.1:53:53/udp", name="probe", publish_all=True, command="sleep 'a b'")
     assert validate(s, host_state(), IMAGES) == []
     body = to_create_config(s)
     assert body["Image"] == "netlab/busybox:1"
     assert body["Cmd"] == ["sleep", "a b"]
     assert body["HostConfig"] == {
         "NetworkMode": "bridge",
-        "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "8080"}],
-                         "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "53"}]},
+        "PortBindings": {
+            "80/tcp": [{"HostIp": "", "HostPort": "8080"}],
+            "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "53"}],
+        },
         "PublishAllPorts": True,
     }
     assert body["Labels"] == {"netdock.launched": "1"}
@@ -97,15 +101,18 @@ def test_out_of_range_ports_and_bad_addresses_are_caught():
 
 def test_a_held_host_port_names_the_container_and_suggests_a_free_one():
     problems = messages(validate(spec("8080:80"), host_state(WEB), IMAGES))
-    assert problems == ["8080:80: host port 8080/tcp is held by container web; 8081 is free "
-                        "(try 8081:80)"]
+    assert problems == [
+        "8080:80: host port 8080/tcp is held by container web; 8081 is free (try 8081:80)"
+    ]
 
 
 def test_a_held_host_port_names_the_host_process():
     sshd = Listener("tcp", "0.0.0.0", 2222, 41, "sshd")
     problems = messages(validate(spec("127.0.0.1:2222:22"), host_state(listeners=[sshd])))
-    assert problems == ["127.0.0.1:2222:22: host port 2222/tcp is held by process sshd (pid 41); "
-                        "2223 is free (try 127.0.0.1:2223:22)"]
+    assert problems == [
+        "127.0.0.1:2222:22: host port 2222/tcp is held by process sshd (pid 41); "
+        "2223 is free (try 127.0.0.1:2223:22)"
+    ]
 
 
 def test_a_dual_stack_listener_on_v6_wildcard_holds_the_v4_wildcard_too():
@@ -117,8 +124,9 @@ def test_a_dual_stack_listener_on_v6_wildcard_holds_the_v4_wildcard_too():
 def test_a_host_mode_containers_socket_is_named_as_the_container():
     hosty = container("hosty", mode="host")
     ln = Listener("tcp", "0.0.0.0", 7000, 9, "httpd", container_id=hosty.id)
-    assert port_holder(host_state(hosty, listeners=[ln]), "tcp", 7000) == \
-        "host-mode container hosty"
+    assert (
+        port_holder(host_state(hosty, listeners=[ln]), "tcp", 7000) == "host-mode container hosty"
+    )
 
 
 def test_stopped_containers_and_other_addresses_do_not_hold():
@@ -131,7 +139,8 @@ def test_stopped_containers_and_other_addresses_do_not_hold():
 
 def test_a_port_asked_twice_and_a_range_fully_held():
     assert "host port 8080/tcp is asked for twice" in messages(
-        validate(spec("8080:80 8080:443"), host_state(), IMAGES))
+        validate(spec("8080:80 8080:443"), host_state(), IMAGES)
+    )
     problems = messages(validate(spec("8080-8080:80"), host_state(WEB), IMAGES))
     assert problems == ["8080-8080:80: every host port in 8080-8080/tcp is held"]
 
@@ -139,23 +148,30 @@ def test_a_port_asked_twice_and_a_range_fully_held():
 def test_ports_with_host_none_and_container_modes_say_what_the_engine_does():
     state = host_state(WEB)
     host = messages(validate(spec("8080:80", mode="host"), state, IMAGES))
-    assert host == ["8080:80: host mode uses the host's own ports directly: the engine discards "
-                    "published ports; a server in the container listens on the host as it is"]
+    assert host == [
+        "8080:80: host mode uses the host's own ports directly: the engine discards "
+        "published ports; a server in the container listens on the host as it is"
+    ]
     none = messages(validate(spec(mode="none", publish_all=True), state, IMAGES))
     assert none[0].startswith("-P: none mode has no network")
     joined = messages(validate(spec("81", mode="container:web"), state, IMAGES))
-    assert joined == ["81: container mode shares web's network, ports included: the engine "
-                      "refuses port publishing here; publish on web instead"]
+    assert joined == [
+        "81: container mode shares web's network, ports included: the engine "
+        "refuses port publishing here; publish on web instead"
+    ]
 
 
 def test_container_mode_needs_a_running_target():
     state = host_state(WEB, container("gone", "exited"))
     assert messages(validate(spec(mode="container:gone"), state, IMAGES)) == [
-        "container mode: gone is exited; only a running container has a namespace to join"]
+        "container mode: gone is exited; only a running container has a namespace to join"
+    ]
     assert messages(validate(spec(mode="container:nosuch"), state, IMAGES)) == [
-        "container mode: there is no container nosuch"]
+        "container mode: there is no container nosuch"
+    ]
     assert messages(validate(spec(mode="container:"), state, IMAGES)) == [
-        "container mode: choose a running container whose network namespace to join"]
+        "container mode: choose a running container whose network namespace to join"
+    ]
     ok = spec(mode="container:web")
     assert validate(ok, state, IMAGES) == []
     assert to_create_config(ok, state)["HostConfig"]["NetworkMode"] == "container:" + WEB.id
@@ -165,7 +181,8 @@ def test_user_networks_must_exist_and_are_attached_by_name():
     front = Network(id="f" * 64, name="front", driver="bridge", scope="local")
     state = host_state(networks=[front])
     assert messages(validate(spec(mode="back"), state, IMAGES)) == [
-        "there is no network back on the engine"]
+        "there is no network back on the engine"
+    ]
     body = to_create_config(spec(mode="front", publish_all=True))
     assert body["HostConfig"]["NetworkMode"] == "front"
     assert body["NetworkingConfig"] == {"EndpointsConfig": {"front": {}}}
@@ -175,18 +192,22 @@ def test_user_networks_must_exist_and_are_attached_by_name():
 def test_a_name_in_use_or_invalid_is_refused():
     state = host_state(WEB)
     assert messages(validate(spec(name="web"), state, IMAGES)) == [
-        f"the name web is already in use by container {WEB.short_id} (running)"]
+        f"the name web is already in use by container {WEB.short_id} (running)"
+    ]
     assert "not a valid name" in messages(validate(spec(name="a"), state, IMAGES))[0]
     assert "not a valid name" in messages(validate(spec(name="-x"), state, IMAGES))[0]
 
 
 def test_an_image_not_on_the_engine_is_not_pulled():
     problems = messages(validate(spec(image="nginx:alpine"), host_state(), IMAGES))
-    assert problems == ["nginx:alpine is not on the engine, and netdock does not pull (no "
-                        "registry may be reachable): run `docker pull nginx:alpine` where one is, "
-                        "or pick a local image"]
+    assert problems == [
+        "nginx:alpine is not on the engine, and netdock does not pull (no "
+        "registry may be reachable): run `docker pull nginx:alpine` where one is, "
+        "or pick a local image"
+    ]
     assert messages(validate(spec(image=""), host_state(), IMAGES)) == [
-        "choose an image (the engine's local images complete)"]
+        "choose an image (the engine's local images complete)"
+    ]
     # Unknown list (the engine's images could not be read): no verdict on the image.
     assert validate(spec(image="nginx:alpine"), host_state(), None) == []
 
@@ -202,7 +223,8 @@ def test_image_references_match_as_the_engine_resolves_them():
 
 def test_an_unbalanced_quote_in_the_command_is_caught():
     assert messages(validate(spec(command="sh -c 'echo"), host_state(), IMAGES)) == [
-        "cannot split the command as a shell would: No closing quotation"]
+        "cannot split the command as a shell would: No closing quotation"
+    ]
 
 
 def test_relaunch_keeps_image_and_command_and_offers_another_mode():
@@ -211,7 +233,11 @@ def test_relaunch_keeps_image_and_command_and_offers_another_mode():
     assert relaunch_mode(state, web) == "host"
     again = relaunch_spec(state, web, "host")
     assert (again.image, again.command, again.mode, again.publish_all) == (
-        "netlab/busybox:1", "httpd -f -p 80", "host", False)
+        "netlab/busybox:1",
+        "httpd -f -p 80",
+        "host",
+        False,
+    )
     assert relaunch_spec(state, web, "bridge").publish_all
     assert relaunch_mode(state, container("h", mode="host")) == "bridge"
 
@@ -228,7 +254,8 @@ _spec = st.one_of(
     _port,
     st.tuples(_port, _port).map(":".join),
     st.tuples(st.sampled_from(["127.0.0.1", "0.0.0.0", "::1"]), _port, _port).map(
-        lambda t: f"[{t[0]}]:{t[1]}:{t[2]}" if ":" in t[0] else ":".join(t)),
+        lambda t: f"[{t[0]}]:{t[1]}:{t[2]}" if ":" in t[0] else ":".join(t)
+    ),
     st.tuples(st.sampled_from(["127.0.0.1"]), _port).map(lambda t: f"{t[0]}::{t[1]}"),
     st.integers(1, 65000).map(lambda p: f"{p}-{p + 1}:{p}-{p + 1}"),
     st.integers(1, 65000).map(lambda p: f"{p}-{p + 5}:80"),
@@ -244,7 +271,11 @@ def test_the_create_body_binds_exactly_what_the_sdk_would(specs):
     sdk = convert_port_bindings(build_port_bindings(texts))
 
     def canonical(bindings):
-        return {k if "/" in k else k + "/tcp": sorted(
-            (b.get("HostIp", ""), b.get("HostPort", "")) for b in v) for k, v in bindings.items()}
+        return {
+            k if "/" in k else k + "/tcp": sorted(
+                (b.get("HostIp", ""), b.get("HostPort", "")) for b in v
+            )
+            for k, v in bindings.items()
+        }
 
     assert canonical(ours) == canonical(sdk)

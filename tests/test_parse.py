@@ -41,7 +41,11 @@ def test_bridge_publish_all_binds_every_exposed_port_on_both_wildcards(state):
     assert ep.network == "bridge" and ep.prefix == 16 and ep.gateway == "172.17.0.1"
     assert ep.ipv4 and ep.ipv4.startswith("172.17.") and ep.mac and ep.mac.startswith("02:42:")
     assert {(p.host_ip, p.container_port, p.proto) for p in web.ports} == {
-        ("0.0.0.0", 80, "tcp"), ("::", 80, "tcp"), ("0.0.0.0", 443, "tcp"), ("::", 443, "tcp")}
+        ("0.0.0.0", 80, "tcp"),
+        ("::", 80, "tcp"),
+        ("0.0.0.0", 443, "tcp"),
+        ("::", 443, "tcp"),
+    }
     assert all(p.bound and p.dynamic and p.host_port for p in web.ports)
     assert web.exposed == ("80/tcp", "443/tcp")
     assert web.started_at is not None and web.started_at.tzinfo is not None
@@ -51,8 +55,7 @@ def test_specific_bindings_keep_host_ip_udp_and_each_port_of_a_range():
     specific = container("bridge_publish_specific")
     assert PortBinding("127.0.0.1", 8080, 80, "tcp", True, False) in specific.ports
     assert PortBinding("0.0.0.0", 5353, 53, "udp", True, False) in specific.ports
-    assert {p.host_port for p in specific.ports if p.container_port in (9000, 9001)} == {
-        9000, 9001}
+    assert {p.host_port for p in specific.ports if p.container_port in (9000, 9001)} == {9000, 9001}
     assert not any(p.dynamic for p in specific.ports)
 
 
@@ -118,15 +121,19 @@ def test_the_list_endpoint_summary_carries_enough_to_paint_a_row():
     web = summaries["ndcap-web"]
     assert web.detail is Detail.SUMMARY
     assert web.endpoints[0].ipv4 == container("bridge_publish_all").endpoints[0].ipv4
-    assert {p.host_port for p in web.ports} == {p.host_port for p in
-                                               container("bridge_publish_all").ports}
+    assert {p.host_port for p in web.ports} == {
+        p.host_port for p in container("bridge_publish_all").ports
+    }
     assert summaries["ndcap-sidecar"].namespace_ref is not None
 
 
 def test_a_summary_never_replaces_a_full_inspect():
     full = container("bridge_publish_all")
-    summary = next(c for c in map(parse_container_summary, load("list_containers.json"))
-                   if c and c.id == full.id)
+    summary = next(
+        c
+        for c in map(parse_container_summary, load("list_containers.json"))
+        if c and c.id == full.id
+    )
     state = reduce(HostState(), Resynced((full,), ()))
     assert reduce(state, Resynced((summary,), ())).containers[full.id] is full
 
@@ -151,5 +158,6 @@ def test_engine_and_events():
 def test_times():
     assert parse_time("0001-01-01T00:00:00Z") is None
     assert parse_time("2026-11-28T20:42:50.167156123Z") == datetime(
-        2026, 11, 28, 20, 42, 50, 167156, tzinfo=UTC)
+        2026, 11, 28, 20, 42, 50, 167156, tzinfo=UTC
+    )
     assert parse_time("garbage") is None

@@ -18,13 +18,18 @@ from tui.core.parse import (
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 PARSERS = (parse_container, parse_container_summary, parse_network, parse_event)
-DOCS = captured_containers() + load("list_containers.json") + load("networks/list.json") + load(
-    "events.json")
+DOCS = (
+    captured_containers()
+    + load("list_containers.json")
+    + load("networks/list.json")
+    + load("events.json")
+)
 
 
 def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

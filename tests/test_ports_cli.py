@@ -10,7 +10,7 @@ import json
 import pytest
 from port_states import created, proxy, published, running, state, wants
 
-from tui.cli import build_parser
+from tui.cli import parse_args
 from tui.cli import ports as ports_cli
 from tui.core.model import Listener
 from tui.core.state import HostState
@@ -18,7 +18,7 @@ from tui.core.state import HostState
 
 def run(monkeypatch: pytest.MonkeyPatch, host: HostState, *argv: str) -> int:
     monkeypatch.setattr(ports_cli, "load_state", lambda args: host)
-    args = build_parser().parse_args(["ports", *argv])
+    args = parse_args(["ports", *argv])
     code: int = args.func(args)
     return code
 

@@ -14,8 +14,9 @@ NETDOCK = [sys.executable, "-m", "tui"]
 
 
 def snapshot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*NETDOCK, *args, "snapshot", "--json"], capture_output=True,
-                          text=True, timeout=60, env=env)
+    return subprocess.run(
+        [*NETDOCK, *args, "snapshot", "--json"], capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def _null(value: str) -> str | None:
@@ -26,10 +27,17 @@ def expected_networks(lab, doc: dict[str, Any]) -> list[dict[str, Any]]:
     while doc["HostConfig"]["NetworkMode"].startswith("container:"):
         doc = lab.inspect(doc["HostConfig"]["NetworkMode"].split(":", 1)[1])
     return sorted(
-        ({"name": name, "ipv4": _null(ep["IPAddress"]), "prefix": ep["IPPrefixLen"] or None,
-          "gateway": _null(ep["Gateway"]), "ipv6": _null(ep["GlobalIPv6Address"]),
-          "mac": _null(ep["MacAddress"])}
-         for name, ep in doc["NetworkSettings"]["Networks"].items()),
+        (
+            {
+                "name": name,
+                "ipv4": _null(ep["IPAddress"]),
+                "prefix": ep["IPPrefixLen"] or None,
+                "gateway": _null(ep["Gateway"]),
+                "ipv6": _null(ep["GlobalIPv6Address"]),
+                "mac": _null(ep["MacAddress"]),
+            }
+            for name, ep in doc["NetworkSettings"]["Networks"].items()
+        ),
         key=lambda e: e["name"],
     )
 
@@ -38,12 +46,19 @@ def expected_ports(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
     if doc["State"]["Running"]:
         return sorted(
             (b["HostIp"], int(b["HostPort"]), int(key.split("/")[0]), key.split("/")[1], True)
-            for key, bindings in doc["NetworkSettings"]["Ports"].items() for b in bindings or ()
+            for key, bindings in doc["NetworkSettings"]["Ports"].items()
+            for b in bindings or ()
         )
     return sorted(
-        ((b["HostIp"] or "0.0.0.0"), int(b["HostPort"]) if b["HostPort"] else None,
-         int(key.split("/")[0]), key.split("/")[1], False)
-        for key, bindings in doc["HostConfig"]["PortBindings"].items() for b in bindings or ()
+        (
+            (b["HostIp"] or "0.0.0.0"),
+            int(b["HostPort"]) if b["HostPort"] else None,
+            int(key.split("/")[0]),
+            key.split("/")[1],
+            False,
+        )
+        for key, bindings in doc["HostConfig"]["PortBindings"].items()
+        for b in bindings or ()
     )
 
 
@@ -64,8 +79,18 @@ def test_snapshot_json_matches_docker_inspect_in_every_mode(lab):
     side = lab.run("--network", f"container:{web}", TEST_IMAGE, *SLEEP, name="side")
     chained = lab.run("--network", f"container:{side}", TEST_IMAGE, *SLEEP, name="chained")
     none = lab.run("--network", "none", TEST_IMAGE, *SLEEP, name="none")
-    multi = lab.run("--network", front, "-p", "127.0.0.1:18080:80", "-p", "15353:53/udp",
-                    "-p", "19000-19001:9000-9001", TEST_IMAGE, name="multi")
+    multi = lab.run(
+        "--network",
+        front,
+        "-p",
+        "127.0.0.1:18080:80",
+        "-p",
+        "15353:53/udp",
+        "-p",
+        "19000-19001:9000-9001",
+        TEST_IMAGE,
+        name="multi",
+    )
     lab.connect(back, multi)
     created = lab.create("-p", "18081:80", "-p", "127.0.0.1::443", TEST_IMAGE, name="created")
     names = [web, host, side, chained, none, multi, created]
@@ -85,10 +110,15 @@ def test_snapshot_json_matches_docker_inspect_in_every_mode(lab):
         assert got["network_mode"] == doc["HostConfig"]["NetworkMode"]
         assert got["mode"] == expected_mode(lab, doc), name
         assert got["networks"] == expected_networks(lab, doc), name
-        assert sorted((p["host_ip"], p["host_port"], p["container_port"], p["proto"], p["bound"])
-                      for p in got["ports"]) == expected_ports(doc), name
-        assert got["exposed"] == sorted(doc["Config"].get("ExposedPorts") or {},
-                                        key=lambda k: int(k.split("/")[0])) or name == multi
+        assert sorted(
+            (p["host_ip"], p["host_port"], p["container_port"], p["proto"], p["bound"])
+            for p in got["ports"]
+        ) == expected_ports(doc), name
+        assert (
+            got["exposed"]
+            == sorted(doc["Config"].get("ExposedPorts") or {}, key=lambda k: int(k.split("/")[0]))
+            or name == multi
+        )
         assert (got["started_at"] is None) == (not doc["State"]["Running"])
 
     assert by_name[side]["shares_namespace_with"] == web
@@ -99,8 +129,9 @@ def test_snapshot_json_matches_docker_inspect_in_every_mode(lab):
     assert by_name[host]["networks"][0]["ipv4"] is None
     assert [n["name"] for n in by_name[none]["networks"]] == ["none"]
     assert {p["host_ip"] for p in by_name[web]["ports"]} == {"0.0.0.0", "::"}
-    assert ("127.0.0.1", None, 443) in {(p["host_ip"], p["host_port"], p["container_port"])
-                                       for p in by_name[created]["ports"]}
+    assert ("127.0.0.1", None, 443) in {
+        (p["host_ip"], p["host_port"], p["container_port"]) for p in by_name[created]["ports"]
+    }
     networks = {n["name"]: n for n in document["networks"]}
     assert multi in networks[front]["containers"] and multi in networks[back]["containers"]
     assert networks[back]["subnets"] == [{"subnet": "10.213.7.0/24", "gateway": "10.213.7.1"}]
@@ -128,5 +159,8 @@ def test_no_engine_exits_2_with_one_line_and_no_traceback(tmp_path):
 
 def test_bad_engine_address_is_one_line_too():
     done = snapshot("--host", "ftp://nowhere")
-    assert done.returncode == 2 and "unknown scheme" in done.stderr and "Traceback" not in (
-        done.stderr)
+    assert (
+        done.returncode == 2
+        and "unknown scheme" in done.stderr
+        and "Traceback" not in (done.stderr)
+    )

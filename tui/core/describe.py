@@ -49,7 +49,9 @@ def _namespace_lines(state: HostState, container: Container) -> list[Line]:
             path = " -> ".join(c.name for c in (container, *chain))
             lines.append(("namespace", f"joins {owner.name}'s ({path})"))
             if not chain[-1].running:
-                lines.append(("", f"{chain[-1].name} is {chain[-1].state}: no network until it runs"))
+                lines.append(
+                    ("", f"{chain[-1].name} is {chain[-1].state}: no network until it runs")
+                )
     direct = sharers(state, container)
     if direct:
         everyone = all_sharers(state, container)
@@ -86,8 +88,11 @@ def describe(state: HostState, container: Container, now: datetime) -> list[Line
         for p in container.ports:
             host = f"[{p.host_ip}]" if ":" in p.host_ip else p.host_ip
             lines.append(
-                ("", f"{host}:{p.host_port or 'auto'} -> {p.container_port}/{p.proto}"
-                     + ("  (dynamic)" if p.dynamic else "  (fixed)"))
+                (
+                    "",
+                    f"{host}:{p.host_port or 'auto'} -> {p.container_port}/{p.proto}"
+                    + ("  (dynamic)" if p.dynamic else "  (fixed)"),
+                )
             )
     published = {f"{p.container_port}/{p.proto}" for p in container.ports}
     unpublished = [k for k in container.exposed if k not in published]

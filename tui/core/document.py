@@ -64,9 +64,13 @@ def gateway_of(state: HostState, network: Network, subnet: Subnet) -> str | None
         return subnet.gateway
     for c in state.containers.values():
         for ep in c.endpoints:
-            if ep.network_id == network.id and ep.gateway and ep.prefix is not None:
-                if ip_network(f"{ep.gateway}/{ep.prefix}", strict=False) == _net(subnet.subnet):
-                    return ep.gateway
+            if (
+                ep.network_id == network.id
+                and ep.gateway
+                and ep.prefix is not None
+                and ip_network(f"{ep.gateway}/{ep.prefix}", strict=False) == _net(subnet.subnet)
+            ):
+                return ep.gateway
     return None
 
 

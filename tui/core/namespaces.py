@@ -96,6 +96,7 @@ def host_mode_addresses(state: HostState, container: Container) -> tuple[HostAdd
     if mode_of(state, namespace_root(state, container)) != Mode.HOST:
         return ()
     return tuple(
-        a for a in state.host.addresses
+        a
+        for a in state.host.addresses
         if not a.interface.startswith("veth") and not a.address.lower().startswith("fe80:")
     )

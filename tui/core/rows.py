@@ -33,19 +33,26 @@ class ContainerRow(NamedTuple):
     up: str
 
 
-def _collapse(ports: Iterable[PortBinding]) -> list[tuple[str, int | None, int | None, int, int, str]]:
+def _collapse(
+    ports: Iterable[PortBinding],
+) -> list[tuple[str, int | None, int | None, int, int, str]]:
     """Group runs of consecutive ports, as ``docker ps`` does (9000-9001->9000-9001/tcp)."""
     runs: list[tuple[str, int | None, int | None, int, int, str]] = []
     for p in sorted(ports, key=lambda p: (p.host_ip, p.proto, p.container_port)):
         if runs:
             ip, h0, h1, c0, c1, proto = runs[-1]
             if (
-                ip == p.host_ip and proto == p.proto and c1 + 1 == p.container_port
-                and h1 is not None and p.host_port == h1 + 1
+                ip == p.host_ip
+                and proto == p.proto
+                and c1 + 1 == p.container_port
+                and h1 is not None
+                and p.host_port == h1 + 1
             ):
                 runs[-1] = (ip, h0, p.host_port, c0, p.container_port, proto)
                 continue
-        runs.append((p.host_ip, p.host_port, p.host_port, p.container_port, p.container_port, p.proto))
+        runs.append(
+            (p.host_ip, p.host_port, p.host_port, p.container_port, p.container_port, p.proto)
+        )
     return runs
 
 
@@ -59,18 +66,26 @@ def format_ports(container: Container) -> str:
     """Compact bindings: ``0.0.0.0:32769->80/tcp``; the ``::`` twin of a v4 wildcard is folded
     in; configured (not running) bindings end in ``*``; unpublished exposed ports follow."""
     bindings = [
-        p for p in container.ports
-        if not (p.host_ip == "::" and any(
-            q.host_ip == "0.0.0.0" and q.host_port == p.host_port
-            and q.container_port == p.container_port and q.proto == p.proto
-            for q in container.ports
-        ))
+        p
+        for p in container.ports
+        if not (
+            p.host_ip == "::"
+            and any(
+                q.host_ip == "0.0.0.0"
+                and q.host_port == p.host_port
+                and q.container_port == p.container_port
+                and q.proto == p.proto
+                for q in container.ports
+            )
+        )
     ]
     parts = []
     for ip, h0, h1, c0, c1, proto in _collapse(bindings):
         host = _span(h0, h1)
         where = f"[{ip}]" if ":" in ip else ip
-        parts.append(f"{where}:{host}->{_span(c0, c1)}/{proto}" + ("" if container.running else "*"))
+        parts.append(
+            f"{where}:{host}->{_span(c0, c1)}/{proto}" + ("" if container.running else "*")
+        )
     published = {f"{p.container_port}/{p.proto}" for p in container.ports}
     parts.extend(k for k in container.exposed if k not in published)
     return ", ".join(parts)
@@ -94,8 +109,7 @@ def format_uptime(container: Container, now: datetime) -> str:
     return humanize.naturaldelta(now - container.started_at)
 
 
-def namespace_cell(state: HostState, container: Container,
-                   sharer_counts: Mapping[str, int]) -> str:
+def namespace_cell(state: HostState, container: Container, sharer_counts: Mapping[str, int]) -> str:
     """``-> owner`` for a container-mode container; ``shared by N`` for an owner."""
     if container.namespace_ref is not None:
         owner = direct_owner(state, container)
@@ -112,7 +126,8 @@ def container_row(
     addresses = [ep.ipv4 for ep in endpoints if ep.ipv4]
     if not addresses and mode in (Mode.HOST, Mode.CONTAINER):
         addresses = [
-            a.address for a in host_mode_addresses(state, container)
+            a.address
+            for a in host_mode_addresses(state, container)
             if a.family == "inet" and not a.address.startswith("127.")
         ]
     macs = [ep.mac for ep in endpoints if ep.mac]
@@ -125,7 +140,8 @@ def container_row(
         mode=mode,
         networks=networks,
         ipv4=addresses[0] + (f" +{len(addresses) - 1}" if len(addresses) > 1 else "")
-        if addresses else "",
+        if addresses
+        else "",
         mac=macs[0] if macs else "",
         ports=format_ports(container),
         namespace=namespace_cell(state, container, sharer_counts),

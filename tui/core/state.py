@@ -37,11 +37,11 @@ class Connection:
 @dataclass(frozen=True, slots=True)
 class HostState:
     engine: EngineInfo | None = None
-    connection: Connection = Connection()
+    connection: Connection = field(default_factory=Connection)
     containers: Mapping[str, Container] = field(default_factory=lambda: NO_CONTAINERS)
     networks: Mapping[str, Network] = field(default_factory=lambda: NO_NETWORKS)
-    host: HostFacts = HostFacts()
-    daemon: DaemonFacts = DaemonFacts()
+    host: HostFacts = field(default_factory=HostFacts)
+    daemon: DaemonFacts = field(default_factory=DaemonFacts)
 
     @property
     def synced(self) -> bool:
@@ -117,8 +117,15 @@ class ConnectionChanged:
 
 
 Change = (
-    ContainerSeen | ContainerGone | NetworkSeen | NetworkGone | Resynced | EngineSeen
-    | HostSeen | DaemonSeen | ConnectionChanged
+    ContainerSeen
+    | ContainerGone
+    | NetworkSeen
+    | NetworkGone
+    | Resynced
+    | EngineSeen
+    | HostSeen
+    | DaemonSeen
+    | ConnectionChanged
 )
 
 

@@ -125,19 +125,18 @@ class DockerBackend:
         params: dict[str, str] = {"filters": json.dumps({k: list(v) for k, v in filters.items()})}
         if since is not None:
             params["since"] = since
-        async with self._errors():
-            async with self.client._query(
-                "events", params=params, timeout=aiohttp.ClientTimeout(connect=5)
-            ) as response:
-                async for line in response.content:
-                    if not line.strip():
-                        continue
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue
-                    if isinstance(event, dict):
-                        yield event
+        async with self._errors(), self.client._query(
+            "events", params=params, timeout=aiohttp.ClientTimeout(connect=5)
+        ) as response:
+            async for line in response.content:
+                if not line.strip():
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(event, dict):
+                    yield event
 
     # actions -------------------------------------------------------------
 
@@ -200,8 +199,14 @@ class DockerBackend:
     async def build_image(self, context: bytes, tag: str, labels: Mapping[str, str]) -> None:
         async with self._errors():
             await self.client.images.build(
-                fileobj=io.BytesIO(context), encoding="gzip", tag=tag, labels=dict(labels),
-                rm=True, forcerm=True, pull=False, timeout=LONG_TIMEOUT,
+                fileobj=io.BytesIO(context),
+                encoding="gzip",
+                tag=tag,
+                labels=dict(labels),
+                rm=True,
+                forcerm=True,
+                pull=False,
+                timeout=LONG_TIMEOUT,
             )
 
     async def remove_image(self, ref: str) -> None:

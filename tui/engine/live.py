@@ -47,8 +47,20 @@ EVENT_FILTERS = {"type": ["container", "network"]}
 # Container actions that cannot change what we show (exec, health, tty...).
 # A kill only sends a signal (a die follows if it ends the container), and an inspect
 # during it waits for the engine's lock.
-_QUIET_PREFIXES = ("exec_", "health_status", "top", "attach", "detach", "resize", "copy", "kill",
-                   "archive-path", "extract-to-dir", "export", "commit")
+_QUIET_PREFIXES = (
+    "exec_",
+    "health_status",
+    "top",
+    "attach",
+    "detach",
+    "resize",
+    "copy",
+    "kill",
+    "archive-path",
+    "extract-to-dir",
+    "export",
+    "commit",
+)
 # Actions after which the host's listeners may have changed (host-mode containers).
 _HOST_ACTIONS = {"start", "die", "stop", "restart", "destroy", "pause", "unpause"}
 INSPECT_CONCURRENCY = 16

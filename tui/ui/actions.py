@@ -129,7 +129,13 @@ class ContainerActions:
         app: Any = self
         for binding in self.preset_bindings:
             app._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
-        return [message for _, message in clashes]
+        known = {b.id for b in [*self.BINDINGS, *self.preset_bindings] if b.id}
+        unknown = [
+            f"[keys] {binding_id}: no key binding has this ID (`?` lists them); ignored"
+            for binding_id in self.config.keys
+            if binding_id not in known
+        ]
+        return [message for _, message in clashes] + unknown
 
     # availability ------------------------------------------------------------
 
@@ -369,11 +375,15 @@ class ContainerActions:
 
     # following the engine ------------------------------------------------------
 
-    def follow_actions(self, state: HostState) -> None:
-        """On each repaint: settle marks, and put the cursor on a container just launched."""
+    def marks_for(self, state: HostState) -> dict[str, str]:
+        """The rows' transient marks for this repaint, less those the state now settles."""
         if self.busy.settle(state):
             app: Any = self
             app.refresh_bindings()
+        return dict(self.busy.labels)
+
+    def follow_actions(self, state: HostState) -> None:
+        """After a repaint: put the cursor on a container just launched, once it shows."""
         cid = self._select_when_seen
         if cid is not None and cid in state.containers:
             self._select_when_seen = None
@@ -381,5 +391,5 @@ class ContainerActions:
             if cid in table.rows:  # not when the filter hides it
                 table.move_cursor(row=table.get_row_index(cid))
             c = state.containers[cid]
-            app = self
+            app: Any = self
             app.notify(f"{c.name}: {c.state}", timeout=3)

@@ -10,14 +10,14 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from tui.core.audit import audit
 from tui.core.config import Config
+from tui.core.ports import find_conflicts
 from tui.core.state import HostState
 from tui.engine.live import Live
 from tui.ui.actions import ContainerActions
-from tui.ui.screens.help import HelpScreen
-from tui.core.audit import audit
-from tui.core.ports import find_conflicts
 from tui.ui.marks import container_marks, header_segments
+from tui.ui.screens.help import HelpScreen
 from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.networks import NetworksTab
 from tui.ui.tabs.ports import PortsTab
@@ -144,7 +144,7 @@ class NetdockApp(ContainerActions, App[None]):
         conflicts, findings = find_conflicts(state), audit(state)
         self.header.show_state(state, header_segments(conflicts, findings))
         self.containers.show_state(
-            state, marks=container_marks(conflicts, findings), busy=self.busy.labels
+            state, marks=container_marks(conflicts, findings), busy=self.marks_for(state)
         )
         self.follow_actions(state)
         self.networks.show_state(state)

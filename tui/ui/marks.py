@@ -44,8 +44,9 @@ def header_segments(conflicts: Iterable[Conflict], findings: Iterable[Finding]) 
     """``✖ 2 collisions`` and ``findings: 1 high 3 medium ...`` for the header."""
     segments = []
     count = len(blocking(conflicts))
-    segments.append(Text(f"✖ {count} port collision{'s' * (count != 1)}",
-                         style="bold red" if count else "dim"))
+    segments.append(
+        Text(f"✖ {count} port collision{'s' * (count != 1)}", style="bold red" if count else "dim")
+    )
     counts = severity_counts(findings)
     finding = Text("findings:", style="bold")
     for severity, n in counts.items():

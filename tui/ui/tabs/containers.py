@@ -132,12 +132,23 @@ class ContainersTab(Vertical):
             if not matches(self.query, state, c, row):
                 continue
             status = self._busy.get(c.id)
-            state_cell = Text(status or row.state, style="bold yellow" if status else
-                              STATE_STYLE.get(row.state, ""))
-            ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH),
-                              style="" if c.running else "dim")
-            rows[c.id] = (self._marks.get(c.id, ""), row.name, state_cell, row.mode,
-                          row.networks, row.ipv4, row.mac, ports_cell, row.namespace, row.up)
+            state_cell = Text(
+                status or row.state,
+                style="bold yellow" if status else STATE_STYLE.get(row.state, ""),
+            )
+            ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH), style="" if c.running else "dim")
+            rows[c.id] = (
+                self._marks.get(c.id, ""),
+                row.name,
+                state_cell,
+                row.mode,
+                row.networks,
+                row.ipv4,
+                row.mac,
+                ports_cell,
+                row.namespace,
+                row.up,
+            )
             keys[c.id] = sort_key(self.sort_field, row, c)
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
@@ -147,14 +158,16 @@ class ContainersTab(Vertical):
         detail = self.query_one("#detail", Static)
         container = self.selected
         if container is None:
-            detail.update(Text("No container matches." if self.query else "No containers.",
-                               style="dim"))
+            detail.update(
+                Text("No container matches." if self.query else "No containers.", style="dim")
+            )
             return
         text = Text()
         for label, value in describe(self._state, container, self._now()):
             text.append(f"{label:<11}", style="bold")
             text.append(f"{value}\n")
-        detail.update(text.rstrip() or text)
+        text.rstrip()
+        detail.update(text)
 
     def watch_sort_field(self) -> None:
         self._redraw()

@@ -52,7 +52,8 @@ def network_detail(state: HostState, network: Network) -> Text:
         text.append("no containers attached", style="dim")
     for name, status, address, ipv6, mac in sorted(rows):
         text.append(f"  {name:<28} {status:<9} {address:<20} {mac:<18} {ipv6}\n")
-    return text.rstrip() or text
+    text.rstrip()
+    return text
 
 
 class NetworksTab(Vertical):

@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets._data_table import TwoWayDict  # see _apply_order
 from textual.widgets.data_table import RowKey
-from textual.widgets._data_table import TwoWayDict  # noqa: PLC2701 - see _order
 
 Cell = str | Text
 
