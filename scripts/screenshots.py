@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from tui.cli.common import new_live
 from tui.core.state import Link
 from tui.engine.docker import DockerBackend
 from tui.engine.endpoint import resolve_endpoint
-from tui.engine.live import Live
 from tui.ui.app import NetdockApp
 from tui.ui.tabs.containers import ContainersTab
 
@@ -60,7 +60,7 @@ def scene_down() -> None:
 
 
 async def shoot() -> None:
-    app = NetdockApp(Live(DockerBackend(resolve_endpoint())), read_only=False)
+    app = NetdockApp(new_live(DockerBackend(resolve_endpoint())))
     async with app.run_test(size=SIZE) as pilot:
         start = time.monotonic()
         while not (app.state.connection.link is Link.LIVE and app.state.synced
@@ -80,7 +80,7 @@ async def shoot() -> None:
             if name == "ports":
                 await pilot.press("down")
             if name == "security":
-                await pilot.press("down", "down", "enter")
+                await pilot.press("down", "down", "down", "enter")
             await pilot.pause(0.2)
             app.save_screenshot(f"{name}.svg", str(OUT))
         await pilot.press("1", "n")

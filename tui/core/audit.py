@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 
 from tui.core.daemon import is_loopback, is_tcp
 from tui.core.model import Container, Mode, Network, PortBinding
@@ -594,7 +593,7 @@ def _socket_paths(state: HostState) -> set[str]:
     """Paths that hold the engine's socket: the socket itself and the directory it is in."""
     paths = {"/var/run/docker.sock", "/run/docker.sock", "/var/run", "/run"}
     if state.engine is not None and state.engine.endpoint.startswith("unix://"):
-        sock = PurePosixPath(urlsplit(state.engine.endpoint).path)
+        sock = PurePosixPath(state.engine.endpoint.removeprefix("unix://"))
         paths |= {str(sock), str(sock.parent)}
     return paths
 

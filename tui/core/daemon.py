@@ -97,10 +97,10 @@ def normalize_host(raw: str) -> str:
         return f"unix://{rest or '/var/run/docker.sock'}"
     if scheme != "tcp":
         return f"{scheme}://{rest}"
-    parts = urlsplit(f"tcp://{rest}")
     try:
+        parts = urlsplit(f"tcp://{rest}")
         port = parts.port or _DEFAULT_TCP_PORT
-    except ValueError:
+    except ValueError:  # not an address urllib can split (a stray "[", a bad port)
         return f"tcp://{rest}"
     hostname = parts.hostname or _DEFAULT_TCP_HOST
     if ":" in hostname:
@@ -114,7 +114,10 @@ def is_tcp(host: str) -> bool:
 
 def is_loopback(host: str) -> bool:
     """A ``tcp://`` host reachable only from this machine."""
-    name = urlsplit(host).hostname or ""
+    try:
+        name = urlsplit(host).hostname or ""
+    except ValueError:
+        return False
     return name in ("localhost", "::1", "ip6-localhost") or name.startswith("127.")
 
 

@@ -131,7 +131,7 @@ def container_row(
             if a.family == "inet" and not a.address.startswith("127.")
         ]
     macs = [ep.mac for ep in endpoints if ep.mac]
-    networks = ",".join(ep.network for ep in container.endpoints) or (
+    networks = ", ".join(ep.network for ep in container.endpoints) or (
         "" if container.namespace_ref is None else "(shared)"
     )
     return ContainerRow(

@@ -38,10 +38,14 @@ class EngineEndpoint:
     @property
     def local(self) -> bool:
         """The engine runs on this host: a unix socket, or TCP on loopback."""
-        parts = urlsplit(self.url)
+        try:
+            parts = urlsplit(self.url)
+            hostname = parts.hostname or ""
+        except ValueError:
+            return False
         if parts.scheme in ("unix", "npipe"):
             return True
-        return parts.scheme in ("tcp", "http", "https") and (parts.hostname or "") in _LOOPBACK
+        return parts.scheme in ("tcp", "http", "https") and hostname in _LOOPBACK
 
     @property
     def display(self) -> str:

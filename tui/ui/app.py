@@ -160,7 +160,12 @@ class NetdockApp(ContainerActions, App[None]):
     def on_containers_tab_selected(self) -> None:
         self.refresh_bindings()
 
-    def on_tabbed_content_tab_activated(self) -> None:
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # The keys go to what the user now sees: the tab's table (or tree).
+        for widget in event.pane.query("*"):
+            if widget.can_focus and widget.display:
+                widget.focus()
+                break
         self.refresh_bindings()
 
     def action_help(self) -> None:

@@ -33,7 +33,8 @@ STATE_STYLE = {
 SORTS = ("name", "state", "mode", "ipv4", "up")
 MARK_COLUMN = ("mark", " ")
 # The full list is in the detail pane; the table keeps every column on screen.
-PORTS_WIDTH = 48
+PORTS_WIDTH = 40
+NETWORKS_WIDTH = 24
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
@@ -142,7 +143,7 @@ class ContainersTab(Vertical):
                 row.name,
                 state_cell,
                 row.mode,
-                row.networks,
+                abbreviate(row.networks, NETWORKS_WIDTH),
                 row.ipv4,
                 row.mac,
                 ports_cell,

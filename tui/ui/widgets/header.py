@@ -20,7 +20,8 @@ LINK_STYLE = {
 
 
 def header_text(state: HostState, extra: Sequence[Text] = ()) -> Text:
-    text = Text()
+    """Two lines: which engine and whether we follow it; then what is on it."""
+    text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" netdock ", style="bold reverse")
     engine = state.engine
     if engine is not None:
@@ -37,7 +38,7 @@ def header_text(state: HostState, extra: Sequence[Text] = ()) -> Text:
             text.append(f" (attempt {state.connection.attempt}, retrying)", style="dim")
     containers = state.containers.values()
     running = sum(c.running for c in containers)
-    text.append(f"  {running}/{len(state.containers)} running", style="bold")
+    text.append(f"\n {running}/{len(state.containers)} running", style="bold")
     modes = Counter(mode_of(state, c) for c in containers)
     if modes:
         text.append("  " + "  ".join(f"{m} {n}" for m, n in sorted(modes.items())))
@@ -49,7 +50,7 @@ def header_text(state: HostState, extra: Sequence[Text] = ()) -> Text:
 
 class EngineHeader(Static):
     DEFAULT_CSS = """
-    EngineHeader { height: auto; background: $panel; padding: 0 0; }
+    EngineHeader { height: 2; background: $panel; padding: 0 0; }
     """
 
     def show_state(self, state: HostState, extra: Sequence[Text] = ()) -> None:
