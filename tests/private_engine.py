@@ -68,6 +68,19 @@ class PrivateEngine:
         (self.root / "owner").write_text(f"{os.getpid()} {self.netns}")
         _run("ip", "netns", "add", self.netns)
         _run(*self.in_netns("ip", "link", "set", "lo", "up"))
+        return self._launch()
+
+    def restart(self) -> PrivateEngine:
+        """Stop the daemon as a service manager would (SIGTERM) and start it again, on the
+        same data: what a client sees when the engine it follows restarts."""
+        assert self.process is not None
+        self.process.terminate()
+        if not self._gone(self.process.pid, STOP_TIMEOUT):
+            self.process.kill()
+            self.process.wait(5)
+        return self._launch()
+
+    def _launch(self) -> PrivateEngine:
         argv = self.in_netns(
             "dockerd",
             "-H", self.host,
@@ -76,7 +89,7 @@ class PrivateEngine:
             "--pidfile", str(self.root / "docker.pid"),
             *self.flags,
         )  # fmt: skip
-        with self.log.open("wb") as log:
+        with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
