@@ -40,11 +40,33 @@ def scene_up() -> None:
     netdock("lab", "up", "--image", IMAGE)
     docker("network", "create", "--label", LABEL, "shop-front")
     docker("network", "create", "--label", LABEL, "--internal", "shop-back")
-    docker("run", "-d", "--label", LABEL, "--name", "shop-api", "--network", "shop-front",
-           "-p", "127.0.0.1:8080:80", IMAGE)
+    docker(
+        "run",
+        "-d",
+        "--label",
+        LABEL,
+        "--name",
+        "shop-api",
+        "--network",
+        "shop-front",
+        "-p",
+        "127.0.0.1:8080:80",
+        IMAGE,
+    )
     docker("network", "connect", "shop-back", "shop-api")
-    docker("run", "-d", "--label", LABEL, "--name", "shop-db", "--network", "shop-back",
-           IMAGE, "sleep", "1000000")
+    docker(
+        "run",
+        "-d",
+        "--label",
+        LABEL,
+        "--name",
+        "shop-db",
+        "--network",
+        "shop-back",
+        IMAGE,
+        "sleep",
+        "1000000",
+    )
     docker("run", "-d", "--label", LABEL, "--name", "metrics", "-p", "9090:80", IMAGE)
     docker("create", "--label", LABEL, "--name", "metrics-next", "-p", "9090:80", IMAGE)
 
@@ -63,8 +85,9 @@ async def shoot() -> None:
     app = NetdockApp(new_live(DockerBackend(resolve_endpoint())))
     async with app.run_test(size=SIZE) as pilot:
         start = time.monotonic()
-        while not (app.state.connection.link is Link.LIVE and app.state.synced
-                   and app.state.host.listeners):
+        while not (
+            app.state.connection.link is Link.LIVE and app.state.synced and app.state.host.listeners
+        ):
             assert time.monotonic() - start < 20, "the engine did not sync"
             await pilot.pause(0.05)
         await pilot.pause(0.5)

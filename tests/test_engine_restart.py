@@ -23,8 +23,14 @@ async def test_the_app_survives_an_engine_restart_and_shows_the_truth_after_it()
         engine.docker(*run, "--name", "transient", TEST_IMAGE, *SLEEP)
         app = NetdockApp(Live(DockerBackend(resolve_endpoint(engine.host))))
         async with app.run_test(size=(200, 50)) as pilot:
-            await until(pilot, lambda: app.state.connection.link is Link.LIVE
-                        and {"keeper", "transient"} <= set(shown_names(app)), timeout=10)
+            await until(
+                pilot,
+                lambda: (
+                    app.state.connection.link is Link.LIVE
+                    and {"keeper", "transient"} <= set(shown_names(app))
+                ),
+                timeout=10,
+            )
             before = app.state.container("keeper").started_at
 
             links, rows, headers = set(), set(), []
@@ -44,9 +50,14 @@ async def test_the_app_survives_an_engine_restart_and_shows_the_truth_after_it()
             # The truth after the restart: the one without a restart policy is down, the
             # other one came back (a new start), and new events flow again.
             await until(pilot, lambda: app.state.connection.link is Link.LIVE, timeout=15)
-            await until(pilot, lambda: app.state.container("transient").state == "exited"
-                        and app.state.container("keeper").state == "running"
-                        and app.state.container("keeper").started_at != before, timeout=15)
-            await asyncio.to_thread(engine.docker, *run, "--name", "newcomer", TEST_IMAGE,
-                                    *SLEEP)
+            await until(
+                pilot,
+                lambda: (
+                    app.state.container("transient").state == "exited"
+                    and app.state.container("keeper").state == "running"
+                    and app.state.container("keeper").started_at != before
+                ),
+                timeout=15,
+            )
+            await asyncio.to_thread(engine.docker, *run, "--name", "newcomer", TEST_IMAGE, *SLEEP)
             await until(pilot, lambda: "newcomer" in shown_names(app), timeout=5)

@@ -7,15 +7,18 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from tui.core.backend import EngineError
 from tui.core.state import HostState
 from tui.engine.daemon import daemon_reader
-from tui.engine.docker import DockerBackend
-from tui.engine.endpoint import EndpointError, resolve_endpoint
+from tui.engine.endpoint import EndpointError, EngineEndpoint, resolve_endpoint
+from tui.engine.firstread import FirstRead
 from tui.engine.hostfacts import read_host_facts
 from tui.engine.live import Live
+
+if TYPE_CHECKING:  # imported when a backend is opened: aiodocker is a third of a second
+    from tui.engine.docker import DockerBackend
 
 T = TypeVar("T")
 
@@ -36,20 +39,31 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
-def open_backend(args: argparse.Namespace) -> DockerBackend:
+def chosen_endpoint(args: argparse.Namespace) -> EngineEndpoint:
     try:
-        return DockerBackend(resolve_endpoint(getattr(args, "host", None)))
+        return resolve_endpoint(getattr(args, "host", None))
     except EndpointError as exc:
         fail(str(exc))
 
 
-def new_live(backend: DockerBackend, publish: Callable[[HostState], None] | None = None) -> Live:
+def open_backend(args: argparse.Namespace, endpoint: EngineEndpoint | None = None) -> DockerBackend:
+    from tui.engine.docker import DockerBackend
+
+    return DockerBackend(endpoint or chosen_endpoint(args))
+
+
+def new_live(
+    backend: DockerBackend,
+    publish: Callable[[HostState], None] | None = None,
+    first_read: FirstRead | None = None,
+) -> Live:
     """The pipeline, wired with the readers of the host's own facts."""
     return Live(
         backend,
         publish or (lambda state: None),
         read_daemon=daemon_reader(backend.endpoint, backend.local),
         read_host=read_host_facts,
+        first_read=first_read,
     )
 
 

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.common import new_live, open_backend
+from tui.cli.common import chosen_endpoint, new_live, open_backend
+from tui.engine.firstread import FirstRead
 
 
 def run(args: argparse.Namespace) -> int:
+    endpoint = chosen_endpoint(args)
+    # The engine reads while Textual and aiodocker import: the first rows come sooner.
+    first_read = FirstRead.of(endpoint.url)
+
     from tui.engine.config_files import load_config
     from tui.ui.app import NetdockApp
 
     config, problems = load_config()
-    backend = open_backend(args)
+    backend = open_backend(args, endpoint)
     app = NetdockApp(
-        new_live(backend), read_only=args.read_only, config=config, config_problems=problems
+        new_live(backend, first_read=first_read),
+        read_only=args.read_only,
+        config=config,
+        config_problems=problems,
     )
     app.run()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 import humanize
@@ -62,6 +63,7 @@ def _span(a: int | None, b: int | None) -> str:
     return str(a) if a == b else f"{a}-{b}"
 
 
+@lru_cache(maxsize=4096)
 def format_ports(container: Container) -> str:
     """Compact bindings: ``0.0.0.0:32769->80/tcp``; the ``::`` twin of a v4 wildcard is folded
     in; configured (not running) bindings end in ``*``; unpublished exposed ports follow."""

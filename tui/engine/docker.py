@@ -125,9 +125,12 @@ class DockerBackend:
         params: dict[str, str] = {"filters": json.dumps({k: list(v) for k, v in filters.items()})}
         if since is not None:
             params["since"] = since
-        async with self._errors(), self.client._query(
-            "events", params=params, timeout=aiohttp.ClientTimeout(connect=5)
-        ) as response:
+        async with (
+            self._errors(),
+            self.client._query(
+                "events", params=params, timeout=aiohttp.ClientTimeout(connect=5)
+            ) as response,
+        ):
             async for line in response.content:
                 if not line.strip():
                     continue

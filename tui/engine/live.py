@@ -42,6 +42,7 @@ from tui.core.state import (
     Resynced,
     reduce,
 )
+from tui.engine.firstread import FirstRead
 
 EVENT_FILTERS = {"type": ["container", "network"]}
 # Container actions that cannot change what we show (exec, health, tty...).
@@ -98,8 +99,10 @@ class Live:
         read_host: HostReader | None = None,
         read_daemon: DaemonReader | None = None,
         on_event_applied: Callable[[Event], None] | None = None,
+        first_read: FirstRead | None = None,
     ) -> None:
         self.backend = backend
+        self._first_read = first_read
         self.state = HostState()
         self._publish = publish
         self._read_host = read_host if backend.local else None
@@ -153,16 +156,27 @@ class Live:
 
         Returns ``/info``, whose clock starts the event stream of a first session.
         """
-        version, info, containers, networks = await asyncio.gather(
-            self.backend.version(),
-            self.backend.info(),
-            self.backend.list_containers(),
-            self.backend.list_networks(),
-        )
+        first, self._first_read = self._first_read, None
+        documents = await asyncio.to_thread(first.take) if first is not None else None
+        if documents is not None:
+            version, info = documents.version, documents.info
+            containers, networks = documents.containers, documents.networks
+        else:
+            version, info, containers, networks = await asyncio.gather(
+                self.backend.version(),
+                self.backend.info(),
+                self.backend.list_containers(),
+                self.backend.list_networks(),
+            )
         self.apply(EngineSeen(parse_engine(version, self.backend.endpoint, self.backend.local)))
         summaries = tuple(c for c in map(parse_container_summary, containers) if c)
-        self.apply(Resynced(summaries, tuple(n for n in map(parse_network, networks) if n)))
-        await asyncio.gather(*(self._inspect_into_state(c.id) for c in summaries))
+        known_networks = tuple(n for n in map(parse_network, networks) if n)
+        self.apply(Resynced(summaries, known_networks))
+        # One change for the whole wave, not one repaint per inspect; a container
+        # gone before its inspect drops out quietly.
+        docs = await asyncio.gather(*(self._inspect(c.id) for c in summaries))
+        inspected = tuple(c for c in map(parse_container, docs) if c is not None)
+        self.apply(Resynced(inspected, known_networks))
         if self._read_daemon is not None:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
         await self._refresh_host()
@@ -242,12 +256,15 @@ class Live:
         self._inflight[cid] = task
         task.add_done_callback(lambda _t, cid=cid: self._inflight.pop(cid, None))
 
+    async def _inspect(self, cid: str) -> JSON | None:
+        async with self._limit:
+            return await self.backend.inspect_container(cid)
+
     async def _inspect_into_state(self, cid: str, event: Event | None = None) -> None:
         events = [event] if event is not None else []
         while True:
             try:
-                async with self._limit:
-                    doc = await self.backend.inspect_container(cid)
+                doc = await self._inspect(cid)
             except EngineError:
                 return  # the session is ending; the next one resyncs
             # Each answer is shown at once, even when a newer event asks for another

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
+from textual.lazy import Lazy
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from tui.core.audit import audit
@@ -44,7 +47,7 @@ class NetdockApp(ContainerActions, App[None]):
     TabbedContent { height: 1fr; }
     TabPane { padding: 0; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("slash", "filter", "Filter", id="filter"),
@@ -56,8 +59,9 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
         Binding("4", "tab('security')", "Security", show=False, id="tab_security"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="next_tab"),
-        Binding("left_square_bracket", "previous_tab", "Previous tab", show=False,
-                id="previous_tab"),
+        Binding(
+            "left_square_bracket", "previous_tab", "Previous tab", show=False, id="previous_tab"
+        ),
         # Engine-changing actions (tui.ui.actions); check_action decides when they apply.
         Binding("n", "launch", "New", id="launch"),
         Binding("u", "start", "Start", id="start"),
@@ -89,6 +93,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.now = now
         self.state = HostState()
         self._repaint_due = False
+        self._repaint_cost = 0.0
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
@@ -101,12 +106,13 @@ class NetdockApp(ContainerActions, App[None]):
         with TabbedContent(id="tabs"):
             with TabPane("Containers [1]", id="containers"):
                 yield self.containers
+            # The hidden tabs are mounted after the first paint: less to style before it.
             with TabPane("Networks [2]", id="networks"):
-                yield self.networks
+                yield Lazy(self.networks)
             with TabPane("Ports [3]", id="ports"):
-                yield self.ports
+                yield Lazy(self.ports)
             with TabPane("Security [4]", id="security"):
-                yield self.security
+                yield Lazy(self.security)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -134,22 +140,35 @@ class NetdockApp(ContainerActions, App[None]):
         self.state = state
         if not self._repaint_due:
             self._repaint_due = True
-            self.set_timer(COALESCE_SECONDS, self._repaint)
+            # Never spend more than about a third of the time repainting, however large
+            # the host: wait at least twice as long as the last repaint took.
+            self.set_timer(max(COALESCE_SECONDS, 2 * self._repaint_cost), self._repaint)
 
     def _repaint(self) -> None:
         self._repaint_due = False
         if not self.containers.is_attached:
             return  # a timer that outlived the screen at exit
-        state = self.state
+        started = time.perf_counter()
+        self._paint(self.state)
+        self._repaint_cost = time.perf_counter() - started
+
+    def _paint(self, state: HostState) -> None:
         conflicts, findings = find_conflicts(state), audit(state)
         self.header.show_state(state, header_segments(conflicts, findings))
-        self.containers.show_state(
-            state, marks=container_marks(conflicts, findings), busy=self.marks_for(state)
-        )
-        self.follow_actions(state)
-        self.networks.show_state(state)
-        self.ports.show_state(state, conflicts)
-        self.security.show_state(state)
+        busy = self.marks_for(state)
+        # Only the tab on screen is brought up to date; a tab catches up when it is shown.
+        match self.query_one(TabbedContent).active:
+            case "containers":
+                self.containers.show_state(
+                    state, marks=container_marks(conflicts, findings), busy=busy
+                )
+                self.follow_actions(state)
+            case "networks":
+                self.networks.show_state(state)
+            case "ports":
+                self.ports.show_state(state, conflicts)
+            case "security":
+                self.security.show_state(state)
 
     # actions ---------------------------------------------------------------
 
@@ -161,6 +180,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.refresh_bindings()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._repaint()
         # The keys go to what the user now sees: the tab's table (or tree).
         for widget in event.pane.query("*"):
             if widget.can_focus and widget.display:

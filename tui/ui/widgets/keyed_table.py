@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets._data_table import TwoWayDict  # see _apply_order
@@ -47,7 +48,10 @@ class KeyedTable(DataTable[Cell]):
                 elif old != cells:
                     for column, before, after in zip(self._column_keys, old, cells, strict=True):
                         if before != after:
-                            self.update_cell(key, column, after, update_width=True)
+                            # Measuring a narrower cell makes DataTable re-measure the whole
+                            # column: O(rows) per cell. A column only widens, at O(1).
+                            wider = cell_len(str(after)) > cell_len(str(before))
+                            self.update_cell(key, column, after, update_width=wider)
                 self._shown[key] = cells
             order = list(order)
             if order != self._order:

@@ -1,0 +1,36 @@
+"""The dashboard's first read: the same documents as the backend's, or nothing."""
+
+from __future__ import annotations
+
+from engine_helpers import TEST_IMAGE
+
+from tui.engine.docker import DockerBackend
+from tui.engine.endpoint import resolve_endpoint
+from tui.engine.firstread import FirstRead
+from tui.engine.live import Live
+
+
+async def test_the_first_read_feeds_the_pipeline_the_engines_truth(lab):
+    name = lab.run("-p", "127.0.0.1:18093:80", TEST_IMAGE, name="first")
+    endpoint = resolve_endpoint()
+    first = FirstRead.of(endpoint.url)
+    assert first is not None
+    backend = DockerBackend(endpoint)
+    try:
+        prefetched = await Live(backend, first_read=first).snapshot()
+        plain = await Live(backend).snapshot()
+    finally:
+        await backend.close()
+    assert prefetched.containers == plain.containers
+    assert prefetched.networks == plain.networks
+    assert prefetched.engine == plain.engine
+    assert prefetched.container(name).ports == plain.container(name).ports
+
+
+def test_no_engine_at_the_socket_yields_nothing(tmp_path):
+    first = FirstRead.of(f"unix://{tmp_path}/nothing.sock")
+    assert first is not None and first.take() is None
+
+
+def test_only_unix_sockets_are_read_ahead():
+    assert FirstRead.of("tcp://127.0.0.1:2375") is None
