@@ -19,14 +19,8 @@ from textual.widgets.tree import TreeNode
 
 from tui.core.audit import Finding, Severity, audit, severity_counts
 from tui.core.state import HostState
+from tui.ui.marks import SEVERITY_STYLE
 
-SEVERITY_STYLE = {
-    Severity.CRITICAL: "bold red",
-    Severity.HIGH: "red",
-    Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan",
-    Severity.INFO: "dim",
-}
 _ORDER = sorted(Severity, reverse=True)
 
 
