@@ -13,8 +13,13 @@ from tui.engine.live import Live
 async def test_the_first_read_feeds_the_pipeline_the_engines_truth(lab):
     name = lab.run("-p", "127.0.0.1:18093:80", TEST_IMAGE, name="first")
     endpoint = resolve_endpoint()
+    ahead = FirstRead.of(endpoint.url)
+    assert ahead is not None
+    documents = ahead.take()
+    assert documents is not None, "the read-ahead itself answered"
+    assert name in {c["Names"][0].lstrip("/") for c in documents.containers}
+    assert documents.version["ApiVersion"] and documents.info["SystemTime"]
     first = FirstRead.of(endpoint.url)
-    assert first is not None
     backend = DockerBackend(endpoint)
     try:
         prefetched = await Live(backend, first_read=first).snapshot()

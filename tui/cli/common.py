@@ -49,7 +49,10 @@ def chosen_endpoint(args: argparse.Namespace) -> EngineEndpoint:
 def open_backend(args: argparse.Namespace, endpoint: EngineEndpoint | None = None) -> DockerBackend:
     from tui.engine.docker import DockerBackend
 
-    return DockerBackend(endpoint or chosen_endpoint(args))
+    try:
+        return DockerBackend(endpoint or chosen_endpoint(args))
+    except EndpointError as exc:
+        fail(str(exc))
 
 
 def new_live(

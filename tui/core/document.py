@@ -68,7 +68,8 @@ def gateway_of(state: HostState, network: Network, subnet: Subnet) -> str | None
                 ep.network_id == network.id
                 and ep.gateway
                 and ep.prefix is not None
-                and ip_network(f"{ep.gateway}/{ep.prefix}", strict=False) == _net(subnet.subnet)
+                and (found := _net(f"{ep.gateway}/{ep.prefix}")) is not None
+                and found == _net(subnet.subnet)
             ):
                 return ep.gateway
     return None

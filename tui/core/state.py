@@ -59,10 +59,18 @@ class HostState:
         return None
 
     def network_by_name(self, name: str) -> Network | None:
-        for n in self.networks.values():
-            if n.name == name:
-                return n
-        return None
+        return _names_of(self.networks).get(name)
+
+
+_last_names: tuple[Mapping[str, Network], dict[str, Network]] | None = None
+
+
+def _names_of(networks: Mapping[str, Network]) -> dict[str, Network]:
+    """Name -> network, built once per networks mapping (every container's mode asks)."""
+    global _last_names
+    if _last_names is None or _last_names[0] is not networks:
+        _last_names = (networks, {n.name: n for n in networks.values()})
+    return _last_names[1]
 
 
 # Changes -----------------------------------------------------------------

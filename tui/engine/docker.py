@@ -57,6 +57,9 @@ class DockerBackend:
 
     def __init__(self, endpoint: EngineEndpoint) -> None:
         self._endpoint = endpoint
+        # Now, not at the first request: unusable TLS files are the user's to fix, in
+        # one line at start (EndpointError), not a fault of the running pipeline.
+        self._ssl = endpoint.ssl_context()
         self._docker: aiodocker.Docker | None = None
 
     @property
@@ -72,7 +75,7 @@ class DockerBackend:
         if self._docker is None:
             self._docker = aiodocker.Docker(
                 url=self._endpoint.url,
-                ssl_context=self._endpoint.ssl_context(),
+                ssl_context=self._ssl,
                 timeout=REQUEST_TIMEOUT,
             )
         return self._docker

@@ -81,6 +81,14 @@ def _normalise(url: str) -> str:
     scheme = url.split("://", 1)[0]
     if scheme not in ("unix", "tcp", "http", "https", "ssh"):
         raise EndpointError(f"engine address {url!r}: unknown scheme {scheme!r}")
+    if scheme != "unix":
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError as exc:
+            raise EndpointError(f"engine address {url!r}: {exc}") from exc
+        if not parts.hostname:
+            raise EndpointError(f"engine address {url!r} names no host")
     return url
 
 

@@ -16,7 +16,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from tui.core.backend import JSON, Backend, EngineError
+from tui.core.backend import (
+    JSON,
+    Backend,
+    EngineError,
+    EnginePermissionDenied,
+    EngineUnavailable,
+)
 from tui.core.model import DaemonFacts, Event, HostFacts
 from tui.core.parse import (
     parse_container,
@@ -172,11 +178,23 @@ class Live:
         summaries = tuple(c for c in map(parse_container_summary, containers) if c)
         known_networks = tuple(n for n in map(parse_network, networks) if n)
         self.apply(Resynced(summaries, known_networks))
-        # One change for the whole wave, not one repaint per inspect; a container
-        # gone before its inspect drops out quietly.
-        docs = await asyncio.gather(*(self._inspect(c.id) for c in summaries))
-        inspected = tuple(c for c in map(parse_container, docs) if c is not None)
-        self.apply(Resynced(inspected, known_networks))
+        # One change for the whole wave, not one repaint per inspect. A container gone
+        # before its inspect drops out quietly; one the engine will not describe keeps
+        # its summary (its next event reads it again); a lost engine ends the session.
+        answers = await asyncio.gather(
+            *(self._inspect(c.id) for c in summaries), return_exceptions=True
+        )
+        inspected = []
+        for summary, answer in zip(summaries, answers, strict=True):
+            if isinstance(answer, EngineUnavailable | EnginePermissionDenied):
+                raise answer
+            if isinstance(answer, BaseException):
+                if not isinstance(answer, EngineError):
+                    raise answer
+                inspected.append(summary)
+            elif (container := parse_container(answer)) is not None:
+                inspected.append(container)
+        self.apply(Resynced(tuple(inspected), known_networks))
         if self._read_daemon is not None:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
         await self._refresh_host()
@@ -193,6 +211,8 @@ class Live:
         queue: asyncio.Queue[JSON | EngineError | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
         helpers = [loop.create_task(self._pump(since, queue)), loop.create_task(self._host_loop())]
+        for helper in helpers:
+            helper.add_done_callback(_log_failure)
         try:
             self._connection(Link.LIVE)
             while (item := await queue.get()) is not None:
@@ -206,13 +226,18 @@ class Live:
                 task.cancel()
 
     async def _pump(self, since: str | None, queue: asyncio.Queue[Any]) -> None:
+        """Feed the queue; whatever ends the stream ends the session (None or the error)."""
+        end: EngineError | None = None
         try:
             async for item in self.backend.events(since, EVENT_FILTERS):
                 queue.put_nowait(item)
         except EngineError as exc:
-            queue.put_nowait(exc)
-        else:
-            queue.put_nowait(None)
+            end = exc
+        except Exception as exc:  # a client fault must not leave the session waiting
+            logging.getLogger("netdock").error("event stream failed", exc_info=exc)
+            end = EngineUnavailable(f"the event stream failed: {exc}")
+        finally:
+            queue.put_nowait(end)
 
     # events --------------------------------------------------------------
 
@@ -266,7 +291,11 @@ class Live:
             try:
                 doc = await self._inspect(cid)
             except EngineError:
-                return  # the session is ending; the next one resyncs
+                # The session is ending (the next one resyncs), or the engine refused this
+                # one read: its row stays as it was until the container's next event.
+                self._again.discard(cid)
+                self._waiting.pop(cid, None)
+                return
             # Each answer is shown at once, even when a newer event asks for another
             # read: an inspect can wait on the engine's lock while a container starts.
             container = parse_container(doc) if doc is not None else None
@@ -301,7 +330,10 @@ class Live:
                 await asyncio.wait_for(self._host_due.wait(), HOST_FACTS_INTERVAL)
                 await asyncio.sleep(0.3)  # let a starting process bind its ports
             self._host_due.clear()
-            await self._refresh_host()
+            try:
+                await self._refresh_host()
+            except Exception as exc:  # /proc surprises must not stop the next reads
+                logging.getLogger("netdock").error("reading host facts failed", exc_info=exc)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -12,6 +12,7 @@ import re
 from tui.core.launch import PortRequest, PortSpec
 
 _SEPARATORS = re.compile(r"[\s,]+")
+_RANGE = re.compile(r"(\d+)-(\d+)")
 
 
 def split_specs(text: str) -> tuple[str, ...]:
@@ -52,7 +53,17 @@ def parse_port_spec(text: str) -> PortSpec:
                 outer = item
         first, last = _host_span(outer)
         requests.append(PortRequest(port, proto, host_ip, first, last))
+    if not requests:
+        # The SDK reads a backwards container range (80-70) as no port at all, silently.
+        return PortSpec(text, error=_names_no_port(text))
     return PortSpec(text, tuple(requests))
+
+
+def _names_no_port(text: str) -> str:
+    for low, high in _RANGE.findall(text):
+        if int(low) > int(high):
+            return f"the range {low}-{high} runs backwards (write {high}-{low}): no port to publish"
+    return "no port to publish"
 
 
 def parse_port_specs(text: str) -> tuple[PortSpec, ...]:

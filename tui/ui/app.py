@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -153,8 +154,13 @@ class NetdockApp(ContainerActions, App[None]):
         self._repaint_cost = time.perf_counter() - started
 
     def _paint(self, state: HostState) -> None:
-        conflicts, findings = find_conflicts(state), audit(state)
-        self.header.show_state(state, header_segments(conflicts, findings))
+        if state.synced:
+            conflicts, findings = find_conflicts(state), audit(state)
+            segments = header_segments(conflicts, findings)
+        else:  # the list's summaries lack what the analyses read: no guesses meanwhile
+            conflicts, findings = (), ()
+            segments = [Text("checking ports and security…", style="dim")]
+        self.header.show_state(state, segments)
         busy = self.marks_for(state)
         # Only the tab on screen is brought up to date; a tab catches up when it is shown.
         match self.query_one(TabbedContent).active:

@@ -12,6 +12,7 @@ from textual.widgets._data_table import TwoWayDict  # see _apply_order
 from textual.widgets.data_table import RowKey
 
 Cell = str | Text
+BULK_REMOVAL = 16
 
 
 class KeyedTable(DataTable[Cell]):
@@ -37,7 +38,14 @@ class KeyedTable(DataTable[Cell]):
         """Show exactly ``rows``, in ``order`` (their keys, sorted as wanted)."""
         selected = self.selected_key
         with self.app.batch_update():
-            for key in self._shown.keys() - rows.keys():
+            gone = self._shown.keys() - rows.keys()
+            if len(gone) > BULK_REMOVAL:
+                # DataTable.remove_row re-indexes every row: a filter hiding most of a
+                # large table would cost O(rows²). Starting over is O(rows).
+                self.clear()
+                self._shown.clear()
+                self._order = []
+            for key in gone & self._shown.keys():
                 self.remove_row(key)
                 del self._shown[key]
             for key, cells in rows.items():

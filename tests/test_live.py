@@ -1,0 +1,76 @@
+"""The live pipeline's faults, driven through a fake backend (the real engine's are in
+test_app and test_engine_restart)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fakes import FakeBackend
+
+from tui.core.backend import EngineRefused
+from tui.core.document import gateway_of
+from tui.core.model import Container, Detail, Endpoint, Network, Subnet
+from tui.core.state import HostState, Link, Resynced, reduce
+from tui.engine.live import Live
+
+
+class Refusing(FakeBackend):
+    """An engine that will not describe one container (a 500), and whose stream may break."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+        self.broken_stream = False
+
+    async def inspect_container(self, ref: str):
+        if ref == self.refused:
+            raise EngineRefused("internal error", 500)
+        return await super().inspect_container(ref)
+
+    async def events(self, since, filters):
+        if self.broken_stream:
+            self.broken_stream = False
+            raise ValueError("Chunk too big")  # a client fault, not an EngineError
+        async for event in super().events(since, filters):
+            yield event
+
+
+async def until(condition, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_one_container_the_engine_will_not_describe_keeps_its_summary():
+    backend = Refusing(refused=next(iter(FakeBackend().containers)))
+    live = Live(backend)
+    task = asyncio.create_task(live.run())
+    try:
+        await until(lambda: live.state.connection.link is Link.LIVE)
+        refused = live.state.containers[backend.refused]
+        assert refused.detail is Detail.SUMMARY
+        others = [c for c in live.state.containers.values() if c.id != backend.refused]
+        assert len(others) == 10 and all(c.detail is Detail.INSPECT for c in others)
+    finally:
+        task.cancel()
+
+
+async def test_a_client_fault_in_the_stream_ends_the_session_and_it_reconnects():
+    backend = Refusing(refused="none")
+    backend.broken_stream = True
+    seen: list[Link] = []
+    live = Live(backend, lambda state: seen.append(state.connection.link))
+    task = asyncio.create_task(live.run())
+    try:
+        await until(lambda: Link.RECONNECTING in seen)
+        await until(lambda: live.state.connection.link is Link.LIVE and seen[-1] is Link.LIVE)
+        assert len(live.state.containers) == 11
+    finally:
+        task.cancel()
+
+
+def test_a_malformed_gateway_is_no_gateway():
+    network = Network("n", "b", "bridge", "local", (Subnet("172.17.0.0/16"),))
+    odd = Container("c", "c", "i", "running", "b", (Endpoint("b", "n", "172.17.0.2", 16, "x"),))
+    state = reduce(HostState(), Resynced((odd,), (network,)))
+    assert gateway_of(state, network, network.subnets[0]) is None
