@@ -191,14 +191,15 @@ def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float 
 
 
 def launch_tui() -> tuple[float, int]:
-    tmux("kill-server")
+    """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
+    tmux("kill-session", "-t", "bench")
     command = f"{ROOT}/.venv/bin/netdock"
     start = time.perf_counter()
     tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
     seen = wait_screen(lambda text: "bench-0" in text)
-    pid = int(tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").strip())
     if seen is None:
         raise RuntimeError("no container row within 30 s:\n" + screen())
+    pid = int(tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").strip())
     return seen - start, pid
 
 

@@ -49,7 +49,8 @@ apt_install() {
 }
 
 # Create .venv if missing and install the project into it; pip runs only when
-# pyproject.toml changed since the last install (its hash is kept in a stamp file).
+# pyproject.toml or constraints.txt changed since the last install (their hash is kept in a
+# stamp file).
 ensure_venv() {
     if [[ ! -x "$VENV/bin/python" ]]; then
         # Debian's own python3 has no ensurepip until python3-venv is installed.
@@ -58,10 +59,13 @@ ensure_venv() {
         python3 -m venv "$VENV"
     fi
     local stamp="$VENV/.netdock-installed" want
-    want="$(sha256sum "$NETDOCK_ROOT/pyproject.toml" | cut -d' ' -f1)"
+    want="$(cat "$NETDOCK_ROOT/pyproject.toml" "$NETDOCK_ROOT/constraints.txt" | sha256sum | cut -d' ' -f1)"
     if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
         log "installing netdock[dev] into $VENV"
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "${NETDOCK_ROOT}[dev]"
+        # constraints.txt pins what the suite was last run with: the screen snapshots
+        # depend on Textual's exact rendering.
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+            -c "$NETDOCK_ROOT/constraints.txt" -e "${NETDOCK_ROOT}[dev]"
         printf '%s\n' "$want" >"$stamp"
     fi
 }
