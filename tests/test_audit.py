@@ -20,6 +20,7 @@ from tui.core.audit import (
     severity_counts,
 )
 from tui.core.model import DaemonFacts, Endpoint, HostFacts, Listener, Network, PortBinding
+from tui.core.ports import port_bindings
 from tui.core.state import HostState
 
 
@@ -136,6 +137,20 @@ def test_host_mode_ports_are_not_published_so_ip_forward_does_not_matter() -> No
     assert not {"ND-IP-FORWARD-OFF", "ND-PORT-PRIVILEGED", "ND-PORT-ALL-INTERFACES"} & set(
         ids(state(hosted, daemon=off))
     )
+
+
+def test_the_audit_and_the_ports_table_agree_on_what_is_published() -> None:
+    """The mode decides, as ``ports.publishes`` has it: the host network named by its ID is
+    host mode, whose -p the engine discards, so no port finding and no row."""
+    host_net = Network("nethostid", "host", "host", "local")
+    wide = (PortBinding("0.0.0.0", 80, 80, "tcp", False),)
+    hosted = container("hosted", network_mode="nethostid", endpoints=(), ports=wide)
+    off = dataclasses.replace(HARDENED, ip_forward=False)
+    s = state(hosted, networks=(QUIET, host_net), daemon=off)
+    assert port_bindings(s) == ()
+    found = ids(s)
+    assert not {"ND-IP-FORWARD-OFF", "ND-PORT-PRIVILEGED", "ND-PORT-ALL-INTERFACES"} & set(found)
+    assert "ND-NET-HOST" in found
 
 
 # 2.7 and 2.16 ---------------------------------------------------------------------------------
@@ -332,8 +347,25 @@ def test_the_engines_own_socket_and_its_directory() -> None:
         assert "ND-DOCKER-SOCKET" in ids(s)
 
 
+@pytest.mark.parametrize("source", ["/", "/var", "/var/", "/run", "//"])
+def test_a_mount_of_an_ancestor_of_the_socket_exposes_it(source: str) -> None:
+    f = only(state(container("agent", mount_sources=(source, "/srv"))), "ND-DOCKER-SOCKET")
+    assert (f.cis, f.severity, f.subjects) == ("5.32", Severity.CRITICAL, ("agent",))
+    assert f.title == f"agent mounts {source}, which holds the Docker socket"
+
+
+def test_ancestors_of_the_engines_own_socket() -> None:
+    endpoint = "unix:///run/user/1000/docker.sock"
+    for source in ("/run/user/1000", "/run/user", "/run"):
+        s = state(container("ci", mount_sources=(source,)), endpoint=endpoint)
+        assert "ND-DOCKER-SOCKET" in ids(s), source
+    s = state(container("ci", mount_sources=("/run/user/1001",)), endpoint=endpoint)
+    assert "ND-DOCKER-SOCKET" not in ids(s)
+
+
 def test_other_mounts_are_not_the_socket() -> None:
     assert ids(state(container("app", mount_sources=("/srv/data", "/var/lib/app")))) == []
+    assert ids(state(container("app", mount_sources=("/var/lib", "/varnish", "/home")))) == []
 
 
 # 7.3 ------------------------------------------------------------------------------------------

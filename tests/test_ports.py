@@ -147,6 +147,29 @@ def test_many_dynamic_containers_with_their_proxies_are_clean() -> None:
     assert find_conflicts(state(*containers, listeners=listeners)) == ()
 
 
+def test_many_stopped_containers_wanting_a_held_port() -> None:
+    # 250 exited `-p 8080` containers beside the one running: two findings, every party named.
+    old = [created(f"old-{i:03}", wants(8080)) for i in range(250)]
+    web = running("web", *published(8080))
+    s = state(*reversed(old), web, listeners=[proxy(8080), proxy(8080, "::")])
+    held, same = find_conflicts(s)
+    names = tuple(c.name for c in old)
+    assert (held.kind, held.containers, held.processes) == ("held", (*names, "web"), ())
+    assert held.host_ips == ("0.0.0.0",)
+    assert held.message.startswith("Starting old-000, old-001, old-002, ")
+    assert held.message.endswith(
+        " and old-249 will fail: web already holds 0.0.0.0:8080/tcp; the engine will say "
+        '"Bind for 0.0.0.0:8080 failed: port is already allocated".'
+    )
+    assert (same.kind, same.containers) == ("same-intent", names)
+    assert same.message.startswith("old-000, old-001, ")
+    assert " and old-249 all want 0.0.0.0:8080/tcp and none is running" in same.message
+    assert find_conflicts(state(web, *old, listeners=[proxy(8080), proxy(8080, "::")])) == (
+        held,
+        same,
+    )
+
+
 def test_distinct_specific_addresses_are_clean() -> None:
     a = running("a", bound(8080, "127.0.0.1"))
     b = created("b", wants(8080, "127.0.0.2"))
@@ -168,10 +191,26 @@ def test_ipv4_wildcard_does_not_take_ipv6() -> None:
     assert find_conflicts(state(a, b)) == ()
 
 
-def test_a_proxy_listener_whose_container_is_not_known_yet_is_not_a_host_process() -> None:
+def test_a_proxy_that_matches_no_binding_of_ours_holds_the_port_like_a_process() -> None:
+    # Another engine's (or a rootless engine's) docker-proxy: its port is taken all the same.
     waiting = created("web", wants(9000))
-    # Not matched to a running binding (the state lags), but the process is the engine's.
-    assert find_conflicts(state(waiting, listeners=[proxy(9000)])) == ()
+    s = state(waiting, listeners=[proxy(9000, pid=4242)])
+    conflict = only(find_conflicts(s))
+    assert (conflict.kind, conflict.containers) == ("host-process", ("web",))
+    assert conflict.processes == ("docker-proxy (pid 4242)",)
+    (row,) = listener_rows(s)
+    assert (row.owner, row.container) == (Owner.PROCESS, None)
+    assert next_free_port(s, "tcp", "0.0.0.0", 9000) == 9001
+
+
+def test_a_proxy_on_a_running_containers_port_but_another_address_is_not_ours() -> None:
+    web = running("web", bound(9000, "127.0.0.1"))
+    s = state(web, listeners=[proxy(9000, "127.0.0.1"), proxy(9000, "10.0.0.5", pid=77)])
+    assert [(r.address, r.owner, r.container) for r in listener_rows(s)] == [
+        ("10.0.0.5", Owner.PROCESS, None),
+        ("127.0.0.1", Owner.PUBLISHED, "web"),
+    ]
+    assert next_free_port(s, "tcp", "10.0.0.5", 9000) == 9001
 
 
 def test_host_mode_containers_ports_are_discarded() -> None:

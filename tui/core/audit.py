@@ -10,6 +10,7 @@ remote engine's flags) yields no finding rather than a guess.
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import PurePosixPath
 from tui.core.daemon import is_loopback, is_tcp
 from tui.core.model import Container, Mode, Network, PortBinding
 from tui.core.namespaces import mode_of, namespace_chain
+from tui.core.ports import mode_publishes
 from tui.core.state import HostState
 
 ICC_OPTION = "com.docker.network.bridge.enable_icc"
@@ -26,8 +28,6 @@ DEFAULT_BRIDGE_OPTION = "com.docker.network.bridge.default_bridge"
 DEFAULT_BRIDGE = "bridge"
 WILDCARDS = frozenset({"0.0.0.0", "::", "", "[::]", "*"})
 PRIVILEGED_PORT_LIMIT = 1024
-# Modes whose published ports the engine discards (it keeps them in HostConfig).
-_NO_PUBLISHING = (Mode.HOST, Mode.NONE, Mode.CONTAINER)
 
 
 class Severity(IntEnum):
@@ -405,11 +405,17 @@ class _View:
     default_bridges: frozenset[str]
     networks_by_name: dict[str, Network]
     sockets: frozenset[str]
+    """The engine's socket, by the paths it may have."""
+    socket_holders: frozenset[str]
+    """The directories whose mount exposes the socket too: its own and every ancestor."""
+    modes: dict[str, str]
+    """Container ID -> its network mode (``mode_of``)."""
 
     @classmethod
     def of(cls, state: HostState) -> _View:
         members: Counter[str] = Counter()
         by_name = {n.name: n for n in state.networks.values()}
+        sockets = _socket_paths(state)
         for c in state.containers.values():
             for key in {ep.network_id or ep.network for ep in c.endpoints}:
                 members[key] += 1
@@ -420,8 +426,21 @@ class _View:
                 n.id for n in state.networks.values() if _is_default_bridge(n)
             ),
             networks_by_name=by_name,
-            sockets=frozenset(_socket_paths(state)),
+            sockets=frozenset(sockets),
+            socket_holders=frozenset(
+                str(parent) for sock in sockets for parent in PurePosixPath(sock).parents
+            ),
+            modes={c.id: mode_of(state, c) for c in state.containers.values()},
         )
+
+    def mode(self, c: Container) -> str:
+        found = self.modes.get(c.id)
+        return found if found is not None else mode_of(self.state, c)
+
+    def publishes(self, c: Container) -> bool:
+        """Whether the engine publishes the container's ports: it has some, and its mode
+        lets it (the rule ``ports.publishes`` follows)."""
+        return bool(c.ports) and mode_publishes(self.mode(c))
 
     def attached(self, network: Network) -> int:
         return self.members[network.id] + (
@@ -530,14 +549,8 @@ def _privileged(view: _View, c: Container) -> Iterator[Finding]:
         yield _on(PRIVILEGED, Severity.CRITICAL, c, f"{c.name} is privileged")
 
 
-def _publishes(c: Container) -> bool:
-    """Whether the engine publishes the container's ports (not in host, none or container mode)."""
-    shared = c.namespace_ref is not None or c.network_mode.startswith("container:")
-    return bool(c.ports) and not shared and c.network_mode not in ("host", "none")
-
-
 def _ports(view: _View, c: Container) -> Iterator[Finding]:
-    if not _publishes(c):
+    if not view.publishes(c):
         return
     low = [p for p in c.ports if p.host_port is not None and p.host_port < PRIVILEGED_PORT_LIMIT]
     if low:
@@ -553,7 +566,7 @@ def _ports(view: _View, c: Container) -> Iterator[Finding]:
 
 def _host_listeners(view: _View, c: Container) -> Iterator[Finding]:
     """A host-mode container's sockets on all interfaces are 5.14 too, with no -p to see."""
-    if c.network_mode != "host":
+    if view.mode(c) != Mode.HOST:
         return
     wide = sorted(
         {
@@ -572,7 +585,7 @@ def _host_listeners(view: _View, c: Container) -> Iterator[Finding]:
 
 
 def _namespaces(view: _View, c: Container) -> Iterator[Finding]:
-    if c.network_mode == "host":
+    if view.mode(c) == Mode.HOST:
         yield _on(HOST_NETWORK, Severity.HIGH, c, f"{c.name} uses the host's network")
     if c.pid_mode == "host":
         yield _on(HOST_PID, Severity.HIGH, c, f"{c.name} shares the host's process namespace")
@@ -590,27 +603,44 @@ def _default_bridge(view: _View, c: Container) -> Iterator[Finding]:
 
 
 def _socket_paths(state: HostState) -> set[str]:
-    """Paths that hold the engine's socket: the socket itself and the directory it is in."""
-    paths = {"/var/run/docker.sock", "/run/docker.sock", "/var/run", "/run"}
+    """Where the engine's socket is: the usual places, and the endpoint we talk to."""
+    sockets = {"/var/run/docker.sock", "/run/docker.sock"}
     if state.engine is not None and state.engine.endpoint.startswith("unix://"):
-        sock = PurePosixPath(state.engine.endpoint.removeprefix("unix://"))
-        paths |= {str(sock), str(sock.parent)}
-    return paths
+        sockets.add(_normal(state.engine.endpoint.removeprefix("unix://")))
+    return sockets
+
+
+def _normal(path: str) -> str:
+    """``/var//run/./`` -> ``/var/run``; ``//`` -> ``/``."""
+    return posixpath.normpath("/" + path.lstrip("/")) if path.startswith("/") else path
 
 
 def _socket(view: _View, c: Container) -> Iterator[Finding]:
-    paths = view.sockets
-    mounted = sorted(
-        s
-        for s in c.mount_sources
-        if s.rstrip("/") in paths or PurePosixPath(s).name == "docker.sock"
-    )
-    if mounted:
+    # A mount of the socket's directory or any ancestor (-v /:/host, -v /var:/var) hands
+    # the socket over as surely as a mount of the socket itself.
+    direct, holders = [], []
+    for source in sorted(set(c.mount_sources)):
+        path = _normal(source)
+        if path in view.sockets or PurePosixPath(path).name == "docker.sock":
+            direct.append(source)
+        elif path in view.socket_holders:
+            holders.append(source)
+    if direct:
+        listed = ", ".join(sorted([*direct, *holders]))
+        yield _on(
+            DOCKER_SOCKET, Severity.CRITICAL, c, f"{c.name} mounts the Docker socket ({listed})"
+        )
+    elif holders:
+        listed = ", ".join(holders)
+        hold = "holds" if len(holders) == 1 else "hold"
         yield _on(
             DOCKER_SOCKET,
             Severity.CRITICAL,
             c,
-            f"{c.name} mounts the Docker socket ({', '.join(mounted)})",
+            f"{c.name} mounts {listed}, which {hold} the Docker socket",
+            f"The engine's socket is inside {listed}: whoever is in the container can connect "
+            "to it, even through a read-only mount, and so controls the engine, and the host, "
+            "as root.",
         )
 
 
@@ -618,7 +648,7 @@ def _inherited(view: _View, c: Container) -> Iterator[Finding]:
     if c.namespace_ref is None:
         return
     chain = namespace_chain(view.state, c)
-    host = next((o for o in chain if mode_of(view.state, o) == Mode.HOST), None)
+    host = next((o for o in chain if view.mode(o) == Mode.HOST), None)
     if host is not None:
         yield _on(
             NETNS_INHERITED,
@@ -665,7 +695,7 @@ def _ip_forward(view: _View, c: Container) -> Iterator[Finding]:
     forwarding = view.state.daemon.ip_forward
     if forwarding is None:
         forwarding = view.state.host.ip_forward
-    if forwarding is False and _publishes(c):
+    if forwarding is False and view.publishes(c):
         yield _on(
             IP_FORWARD_OFF, Severity.LOW, c, f"{c.name} publishes ports, but IPv4 forwarding is off"
         )

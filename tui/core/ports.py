@@ -28,7 +28,6 @@ from tui.core.state import HostState
 WILDCARD_V4 = "0.0.0.0"
 WILDCARD_V6 = "::"
 MAX_PORT = 65535
-DOCKER_PROXY = "docker-proxy"
 # Modes whose published ports the engine discards (it keeps them in HostConfig).
 _NO_PUBLISHING = (Mode.HOST, Mode.NONE, Mode.CONTAINER)
 
@@ -107,7 +106,8 @@ class Owner(StrEnum):
     PROCESS = "process"
     HOST_MODE = "host-mode"
     PUBLISHED = "published"
-    """The engine's proxy for a published port of a container."""
+    """The engine's proxy for a published port of one of its containers. A proxy that
+    matches no binding of ours (another engine's, a rootless one's) is a ``PROCESS``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,16 +224,26 @@ def _join(address: str, port: int) -> str:
     return f"[{address}]:{port}" if family(address) == 6 else f"{address}:{port}"
 
 
+def mode_publishes(mode: str) -> bool:
+    """Whether the engine honours port bindings in a network mode (not host/none/container)."""
+    return mode not in _NO_PUBLISHING
+
+
 def publishes(state: HostState, container: Container) -> bool:
     """Whether the engine honours the container's port bindings (not host/none/container)."""
-    return mode_of(state, container) not in _NO_PUBLISHING
+    return mode_publishes(mode_of(state, container))
 
 
-def _bound_index(state: HostState) -> dict[tuple[str, int, str], Container]:
+def _publishing(state: HostState) -> list[Container]:
+    """The containers whose bindings the engine honours (one ``mode_of`` each)."""
+    return [c for c in state.containers.values() if publishes(state, c)]
+
+
+def _bound_index(publishing: Iterable[Container]) -> dict[tuple[str, int, str], Container]:
     """(proto, port, address) -> the running container whose binding the engine serves there."""
     index: dict[tuple[str, int, str], Container] = {}
-    for c in state.containers.values():
-        if not c.running or not publishes(state, c):
+    for c in publishing:
+        if not c.running:
             continue
         for p in c.ports:
             if p.bound and p.host_port is not None:
@@ -247,8 +257,10 @@ def _host_mode_owner(state: HostState, listener: Listener) -> Container | None:
     return state.container(listener.container_id)
 
 
-def _owned_listeners(state: HostState) -> list[tuple[Listener, ListenerRow]]:
-    bound = _bound_index(state)
+def _owned_listeners(
+    state: HostState, publishing: Iterable[Container]
+) -> list[tuple[Listener, ListenerRow]]:
+    bound = _bound_index(publishing)
     pairs = []
     for ln in state.host.listeners:
         address = normalize_address(ln.address)
@@ -257,8 +269,10 @@ def _owned_listeners(state: HostState) -> list[tuple[Listener, ListenerRow]]:
         if container is not None:
             owner = Owner.HOST_MODE
         else:
+            # Only a binding of ours makes a socket the engine's: a docker-proxy that matches
+            # none is another engine's (or a rootless one's), and holds the port like any process.
             container = bound.get((ln.proto, ln.port, address))
-            if container is not None or ln.process == DOCKER_PROXY:
+            if container is not None:
                 owner = Owner.PUBLISHED
         row = ListenerRow(
             proto=ln.proto,
@@ -278,14 +292,13 @@ def _owned_listeners(state: HostState) -> list[tuple[Listener, ListenerRow]]:
 def listener_rows(state: HostState) -> tuple[ListenerRow, ...]:
     """The host's listeners, each with its owner: a process, a host-mode container, or a
     container whose published port the engine's proxy serves."""
-    return tuple(row for _, row in _owned_listeners(state))
+    return tuple(row for _, row in _owned_listeners(state, _publishing(state)))
 
 
 def _claims(state: HostState) -> list[_Claim]:
     claims: list[_Claim] = []
-    for c in state.containers.values():
-        if not publishes(state, c):
-            continue
+    publishing = _publishing(state)
+    for c in publishing:
         for p in c.ports:
             if p.host_port is None or p.bound != c.running:
                 continue
@@ -302,7 +315,7 @@ def _claims(state: HostState) -> list[_Claim]:
                     dynamic=p.dynamic,
                 )
             )
-    owned = _owned_listeners(state)
+    owned = _owned_listeners(state, publishing)
     v4_wild = {(r.proto, r.port) for _, r in owned if r.address == WILDCARD_V4}
     for ln, row in owned:
         if row.owner is Owner.PUBLISHED:
@@ -361,10 +374,10 @@ def _names(labels: Iterable[str]) -> str:
     return ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
-def _message(kind: Kind, edges: list[tuple[_Claim, _Claim]]) -> str:
-    first_a, first_b = edges[0]
+def _message(kind: Kind, claims: list[_Claim], first: tuple[_Claim, _Claim]) -> str:
+    """``claims`` in the order the clashes name them; ``first`` the first clash."""
+    first_a, first_b = first
     wanted, holder = (first_a, first_b) if not first_a.holds else (first_b, first_a)
-    claims = [claim for edge in edges for claim in edge]
     waiting = [c for c in claims if not c.holds]
     holding = [c for c in claims if c.holds]
     if kind is Kind.SAME_INTENT:
@@ -430,8 +443,10 @@ def _claim_order(c: _Claim) -> tuple[str, ...]:
     return (c.label, c.address, *c.party)
 
 
-def _finding(kind: Kind, proto: str, port: int, edges: list[tuple[_Claim, _Claim]]) -> Conflict:
-    claims = sorted({id(c): c for edge in edges for c in edge}.values(), key=_claim_order)
+def _finding(
+    kind: Kind, proto: str, port: int, named: list[_Claim], first: tuple[_Claim, _Claim]
+) -> Conflict:
+    claims = sorted(named, key=_claim_order)
     containers = {c.container.id: c.container.name for c in claims if c.container is not None}
     ordered = sorted(containers.items(), key=lambda item: (item[1], item[0]))
     processes = sorted(
@@ -445,7 +460,7 @@ def _finding(kind: Kind, proto: str, port: int, edges: list[tuple[_Claim, _Claim
         containers=tuple(name for _, name in ordered),
         container_ids=tuple(cid for cid, _ in ordered),
         processes=tuple(processes),
-        message=_message(kind, edges),
+        message=_message(kind, named, first),
     )
 
 
@@ -453,16 +468,75 @@ def _address_order(address: str) -> tuple[int, str]:
     return (family(address), address)
 
 
-def _clashes(claims: list[_Claim]) -> Iterator[tuple[Kind, _Claim, _Claim]]:
-    for i, a in enumerate(claims):
-        for b in claims[i + 1 :]:
-            if a.party == b.party:
-                continue  # one container's 0.0.0.0 and :: are one party, not a collision
+_Class = tuple[_Role, bool, str, bool]
+
+
+def _class_of(c: _Claim) -> _Class:
+    """What decides whether and how a claim clashes with another, bar the party."""
+    return (c.role, c.holds, c.address, c.dual)
+
+
+def _first_other(members: list[int], group: list[_Claim], party: tuple[str, ...]) -> int:
+    """The first of ``members`` (claim indices, ascending) not ``party``'s, or -1."""
+    for i in members:
+        if group[i].party != party:
+            return i
+    return -1
+
+
+def _port_conflicts(proto: str, port: int, group: list[_Claim]) -> Iterator[Conflict]:
+    """The clashes among the claims on one port, ``group`` in ``_claim_order``.
+
+    Claims of one class (role, held or not, address, dual stack) clash with the same others
+    in the same way, so the kind of a clash is worked out once per pair of classes, and each
+    claim looks only at the first claim of another party in each class it clashes with:
+    250 stopped containers that want a port cost 250 steps, not 250 * 249 / 2 comparisons.
+    What comes out is what comparing every pair (i < j) in turn gives: the clashes that share
+    a party make one finding, whose message names the parties in the order those clashes
+    meet them, and quotes the engine on the first.
+    """
+    classes: dict[_Class, list[int]] = defaultdict(list)
+    for i, c in enumerate(group):
+        classes[_class_of(c)].append(i)
+    rivals: dict[Kind, dict[_Class, list[list[int]]]] = defaultdict(lambda: defaultdict(list))
+    for k1, m1 in classes.items():
+        for m2 in classes.values():
+            a, b = group[m1[0]], group[m2[0]]
             if not addresses_overlap(a.address, b.address, a_dual=a.dual, b_dual=b.dual):
                 continue
             kind = _classify(a, b)
             if kind is not None:
-                yield kind, a, b
+                rivals[kind][k1].append(m2)
+    for kind, by_class in rivals.items():
+        components = _Components()
+        # Claim index -> where the pairwise walk first meets it: at (earlier, it) when a clash
+        # with an earlier claim exists, else at (it, next clashing claim).
+        met: dict[int, tuple[int, int, int]] = {}
+        for k1, classes_against in by_class.items():
+            for x in classes[k1]:
+                party = group[x].party
+                earlier = later = -1
+                for members in classes_against:
+                    other = _first_other(members, group, party)
+                    if other < 0:
+                        continue
+                    components.union(party, group[other].party)
+                    # The class's first rival is also its first after x, when not before.
+                    if other < x:
+                        earlier = other if earlier < 0 else min(earlier, other)
+                    else:
+                        later = other if later < 0 else min(later, other)
+                if earlier >= 0:
+                    met[x] = (earlier, x, 1)
+                elif later >= 0:
+                    met[x] = (x, later, 0)
+        parts: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for x in sorted(met, key=met.__getitem__):
+            parts[components.find(group[x].party)].append(x)
+        for members in parts.values():
+            first_i, first_j, _ = met[members[0]]
+            named = [group[x] for x in members]
+            yield _finding(kind, proto, port, named, (group[first_i], group[first_j]))
 
 
 def _in_dynamic_range(state: HostState, claims: list[_Claim]) -> list[Conflict]:
@@ -510,17 +584,7 @@ def find_conflicts(state: HostState) -> tuple[Conflict, ...]:
         if len(group) < 2:
             continue
         group.sort(key=_claim_order)
-        per_kind: dict[Kind, list[tuple[_Claim, _Claim]]] = defaultdict(list)
-        for kind, a, b in _clashes(group):
-            per_kind[kind].append((a, b))
-        for kind, edges in per_kind.items():
-            components = _Components()
-            for a, b in edges:
-                components.union(a.party, b.party)
-            split: dict[tuple[str, ...], list[tuple[_Claim, _Claim]]] = defaultdict(list)
-            for a, b in edges:
-                split[components.find(a.party)].append((a, b))
-            found.extend(_finding(kind, proto, port, part) for part in split.values())
+        found.extend(_port_conflicts(proto, port, group))
     found.extend(_in_dynamic_range(state, claims))
     return tuple(sorted(found, key=Conflict.sort_key))
 

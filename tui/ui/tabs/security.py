@@ -13,7 +13,6 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -107,13 +106,6 @@ class SecurityTab(Vertical):
     }
     """
 
-    class FindingsChanged(Message):
-        """The audit's result changed (for the header's counts and the table's marks)."""
-
-        def __init__(self, findings: tuple[Finding, ...]) -> None:
-            super().__init__()
-            self.findings = findings
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.findings: tuple[Finding, ...] = ()
@@ -147,7 +139,6 @@ class SecurityTab(Vertical):
         self._sync(findings)
         self.findings = findings
         self._show_detail()
-        self.post_message(self.FindingsChanged(findings))
 
     # keyed update ---------------------------------------------------------------
 
