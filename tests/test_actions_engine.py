@@ -7,6 +7,7 @@ teardown removes them as well.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import socket
@@ -382,6 +383,25 @@ async def test_stop_start_restart_pause_and_remove_by_keys(lab: Lab):
         await until(pilot, lambda: table_row(app, name) is None)
 
 
+async def test_remove_keeps_the_containers_anonymous_volumes(lab: Lab):
+    # `d` is `docker rm -f`, as the dialog says, not `docker rm -f -v`: the data stays.
+    name = lab.run("-v", "/data", TEST_IMAGE, *SLEEP, name="withdata")
+    (volume,) = [m["Name"] for m in lab.inspect(name)["Mounts"] if m["Type"] == "volume"]
+    try:
+        app = engine_app(lab)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await started(pilot, app)
+            await select(pilot, app, name)
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "docker rm -f)" in str(app.screen.query_one("#message").render())
+            await pilot.press("y")
+            await until(pilot, lambda: not lab.docker.succeeds("container", "inspect", name))
+        assert lab.docker.succeeds("volume", "inspect", volume)
+    finally:
+        lab.docker("volume", "rm", "-f", volume, check=False)
+
+
 async def test_keys_that_do_not_apply_do_nothing(lab: Lab):
     name = lab.create(TEST_IMAGE, *SLEEP, name="created")
     app = engine_app(lab)
@@ -445,31 +465,96 @@ async def test_relaunch_runs_the_same_image_and_command_in_another_mode(lab: Lab
         assert twin["State"]["Running"] and engine_state(lab, original) == "running"
 
 
+async def test_relaunch_keeps_an_entrypoint_set_with_docker_run(lab: Lab):
+    # --entrypoint sleep, command 1000000: without the entrypoint the twin would try to
+    # run a program called "1000000" and never start.
+    original = lab.run("--entrypoint", "sleep", TEST_IMAGE, "1000000", name="entry")
+    app = engine_app(lab)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await started(pilot, app)
+        await select(pilot, app, original)
+        made = set(made_by_lab(lab))
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, LauncherScreen))
+        screen = app.screen
+        assert "Entrypoint: sleep" in str(screen.query_one("#entrypoint").render())
+        assert screen.query_one("#command").value == "1000000"
+        await until(pilot, lambda: screen.images_loaded)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is not screen)
+        (new,) = set(made_by_lab(lab)) - made
+        twin = lab.inspect(new)
+        assert (twin["Config"]["Entrypoint"], twin["Config"]["Cmd"]) == (["sleep"], ["1000000"])
+        assert twin["State"]["Running"]
+
+
 async def test_preset_keys_launch_and_join_the_selected_container(lab: Lab):
     target = lab.run(TEST_IMAGE, *SLEEP, name="joined")
     config = Config(
         image=TEST_IMAGE,
+        # A [keys] override reaches a preset by its binding ID; a key list binds each key.
+        keys={"preset.quiet": "f8"},
         presets=(
             Preset("quiet", key="f6", mode="none", command="sleep 1000000"),
-            Preset("join", key="f7", mode="container", command="sleep 1000000"),
+            Preset("join", key="f7,f9", mode="container", command="sleep 1000000"),
         ),
     )
     app = engine_app(lab, config=config)
     async with app.run_test(size=(200, 50)) as pilot:
         await started(pilot, app)
         made = set(made_by_lab(lab))
-        await pilot.press("f6")
+        await pilot.press("f8")
         await until(pilot, lambda: len(set(made_by_lab(lab)) - made) == 1)
         new = (set(made_by_lab(lab)) - made).pop()
         assert lab.inspect(new)["HostConfig"]["NetworkMode"] == "none"
 
         await select(pilot, app, target)
         made = set(made_by_lab(lab))
-        await pilot.press("f7")
+        await pilot.press("f9")
         await until(pilot, lambda: len(set(made_by_lab(lab)) - made) == 1)
         joined = lab.inspect((set(made_by_lab(lab)) - made).pop())
         assert joined["HostConfig"]["NetworkMode"] == "container:" + lab.inspect(target)["Id"]
         await until(pilot, lambda: lab.inspect(joined["Id"])["State"]["Running"])
+
+
+class SlowImages(DockerBackend):
+    """The real engine, with a list of images that waits until the test lets it come."""
+
+    def __init__(self) -> None:
+        super().__init__(resolve_endpoint())
+        self.asked = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def list_images(self):
+        self.asked.set()
+        await self.answer.wait()
+        return await super().list_images()
+
+
+async def test_a_preset_joins_the_container_selected_at_the_key_press(lab: Lab):
+    target = lab.run(TEST_IMAGE, *SLEEP, name="pressed")
+    other = lab.run(TEST_IMAGE, *SLEEP, name="later")
+    preset = Preset("join", key="f7", mode="container", command="sleep 1000000")
+    backend = SlowImages()
+    app = NetdockApp(
+        new_live(backend),
+        launch_labels=lab_labels(lab),
+        config=Config(image=TEST_IMAGE, presets=(preset,)),
+    )
+    async with app.run_test(size=(200, 50)) as pilot:
+        await started(pilot, app)
+        await until(pilot, lambda: table_row(app, other) is not None)
+        await select(pilot, app, target)
+        made = set(made_by_lab(lab))
+        await pilot.press("f7")
+        await until(pilot, backend.asked.is_set)
+        # While the engine lists its images, the user moves on to another container.
+        await pilot.press("escape")
+        await select(pilot, app, other)
+        backend.answer.set()
+        await until(pilot, lambda: len(set(made_by_lab(lab)) - made) == 1)
+        joined = lab.inspect((set(made_by_lab(lab)) - made).pop())
+        assert joined["HostConfig"]["NetworkMode"] == "container:" + lab.inspect(target)["Id"]
 
 
 async def test_read_only_takes_every_action_away(lab: Lab):

@@ -85,3 +85,20 @@ async def test_actions_follow_the_selection_and_read_only_dims_them():
         await until(pilot, lambda: app.state.synced and app.containers.selected is not None)
         assert all(app.check_action(a, ()) is None for a in ("launch", "stop", "remove"))
         assert app.check_action("filter", ()) is True
+
+
+async def test_preset_descriptions_in_help_are_plain_text_not_markup():
+    # "[/b]" alone raised MarkupError and "[red]" was eaten as a style.
+    presets = (
+        Preset("bold", key="f9", description="Run [/b] now"),
+        Preset("red", key="f10", description="[red]x"),
+    )
+    for read_only, suffix in ((False, ""), (True, " (unavailable)")):
+        app = app_with(Config(read_only=read_only, presets=presets))
+        async with app.run_test(size=(200, 50)) as pilot:
+            await until(pilot, lambda app=app: app.state.containers)
+            await pilot.press("question_mark")
+            await until(pilot, lambda app=app: isinstance(app.screen, HelpScreen))
+            text = visible_text(app)
+            assert f"f9 Run [/b] now{suffix}" in re.sub(r"\s+", " ", text)
+            assert f"f10 [red]x{suffix}" in re.sub(r"\s+", " ", text)

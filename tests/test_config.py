@@ -19,9 +19,13 @@ def error_of(text: str) -> str:
 
 
 def test_the_documented_example_is_the_shipped_file_and_parses():
-    documented = (ROOT / "config" / "presets.toml").read_text()
-    assert documented == shipped_text()
-    config = parse_config(documented, "presets.toml")
+    # Two files, one text: config/ is where the README sends readers, tui/data/ is what an
+    # installed netdock reads (package data cannot come from outside the package).
+    documented = (ROOT / "config" / "presets.toml").read_bytes()
+    shipped = (ROOT / "tui" / "data" / "presets.toml").read_bytes()
+    assert documented == shipped, "edit tui/data/presets.toml, then copy it to config/"
+    assert shipped.decode() == shipped_text()
+    config = parse_config(shipped_text(), "presets.toml")
     assert [(p.name, p.key, p.mode) for p in config.presets] == [
         ("bridge", "f2", "bridge"),
         ("host", "f3", "host"),

@@ -90,6 +90,16 @@ def test_unparsable_port_specs_carry_the_sdks_own_message():
     ]
 
 
+def test_a_backwards_range_is_an_error_not_an_empty_spec():
+    # The SDK parses "80-70" to no port at all: unreported, nothing would be published.
+    assert parse_port_spec("80-70:80-70").requests == ()
+    problems = validate(spec("80-70:80-70 90-85"), host_state(), IMAGES)
+    assert messages(problems, Field.PORTS) == [
+        "80-70:80-70: the range 80-70 runs backwards (write 70-80): no port to publish",
+        "90-85: the range 90-85 runs backwards (write 85-90): no port to publish",
+    ]
+
+
 def test_out_of_range_ports_and_bad_addresses_are_caught():
     state = host_state(addresses=[HostAddress("lo", "127.0.0.1", 8, "inet")])
     problems = messages(validate(spec("99999:80 70000 1.2.3:80:80 10.9.9.9:80:80"), state))
@@ -240,6 +250,18 @@ def test_relaunch_keeps_image_and_command_and_offers_another_mode():
     )
     assert relaunch_spec(state, web, "bridge").publish_all
     assert relaunch_mode(state, container("h", mode="host")) == "bridge"
+
+
+def test_relaunch_keeps_the_entrypoint_and_sends_it():
+    # docker run --entrypoint sleep IMAGE 1000000: Cmd alone would run "1000000".
+    chosen = container("sleepy", command=("1000000",), entrypoint=("sleep",))
+    body = to_create_config(relaunch_spec(host_state(chosen), chosen, "host"))
+    assert (body["Entrypoint"], body["Cmd"]) == (["sleep"], ["1000000"])
+    # None reported (or cleared with --entrypoint ""): sent empty, so none runs again.
+    plain = container("plain", command=("httpd", "-f"))
+    assert to_create_config(relaunch_spec(host_state(plain), plain, "host"))["Entrypoint"] == []
+    # A launch from the form keeps the image's own.
+    assert "Entrypoint" not in to_create_config(spec(command="sleep 1"))
 
 
 def test_fields_split_on_commas_and_spaces():

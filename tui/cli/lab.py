@@ -170,7 +170,7 @@ async def lab_up(backend: DockerBackend, wanted: str, prefix: str, labels: dict[
 async def _remove(backend: Backend, ids: list[str]) -> None:
     for cid in reversed(ids):
         with contextlib.suppress(EngineRefused):
-            await backend.remove_container(cid, force=True)
+            await backend.remove_container(cid, force=True, volumes=True)
 
 
 async def lab_down(backend: DockerBackend, prefix: str | None) -> int:
@@ -178,7 +178,7 @@ async def lab_down(backend: DockerBackend, prefix: str | None) -> int:
     for c in members:
         name = str((c.get("Names") or ["?"])[0]).lstrip("/")
         try:
-            await backend.remove_container(str(c["Id"]), force=True)
+            await backend.remove_container(str(c["Id"]), force=True, volumes=True)
         except EngineRefused as exc:
             if exc.status != 404:
                 raise LabError(f"could not remove {name}: {exc}") from exc

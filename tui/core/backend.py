@@ -86,8 +86,11 @@ class Backend(Protocol):
 
     async def unpause_container(self, ref: str) -> None: ...
 
-    async def remove_container(self, ref: str, *, force: bool = False) -> None:
-        """``force`` kills a running container first (``docker rm -f``)."""
+    async def remove_container(
+        self, ref: str, *, force: bool = False, volumes: bool = False
+    ) -> None:
+        """``force`` kills a running container first (``docker rm -f``); ``volumes`` also
+        removes its anonymous volumes (``docker rm -v``)."""
         ...
 
     async def create_container(self, config: JSON, name: str | None = None) -> str:

@@ -108,6 +108,8 @@ class LaunchSpec:
     ports: tuple[PortSpec, ...] = ()
     command: str = ""
     """As typed; split as a shell would. Empty: the image's own command."""
+    entrypoint: tuple[str, ...] | None = None
+    """``--entrypoint``: None keeps the image's own; a tuple replaces it (empty clears it)."""
     expose: tuple[str, ...] = ()
     """Extra exposed ports (``80/tcp``), for ``-P`` with an image that exposes none."""
     labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
@@ -499,6 +501,8 @@ def to_create_config(spec: LaunchSpec, state: HostState | None = None) -> dict[s
     command = shlex.split(spec.command)
     if command:
         config["Cmd"] = command
+    if spec.entrypoint is not None:
+        config["Entrypoint"] = list(spec.entrypoint)
     if exposed:
         config["ExposedPorts"] = exposed
     kind = mode_kind(spec.mode)
@@ -516,11 +520,14 @@ def relaunch_mode(state: HostState, container: Container) -> str:
 
 
 def relaunch_spec(state: HostState, container: Container, mode: str) -> LaunchSpec:
-    """``container``'s image and command again, in ``mode``, beside the original."""
+    """``container``'s image, entrypoint and command again, in ``mode``, beside the original."""
     publishing = mode_kind(mode) in (Mode.BRIDGE, "network")
     return LaunchSpec(
         image=container.image,
         mode=mode,
         publish_all=publishing and container.publish_all,
         command=shlex.join(container.command),
+        # The engine reports the entrypoint in effect (the image's, unless overridden):
+        # sending it back always runs the same program, even one --entrypoint chose.
+        entrypoint=container.entrypoint,
     )

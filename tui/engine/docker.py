@@ -181,12 +181,14 @@ class DockerBackend:
     async def unpause_container(self, ref: str) -> None:
         await self._post(f"containers/{ref}/unpause")
 
-    async def remove_container(self, ref: str, *, force: bool = False) -> None:
+    async def remove_container(
+        self, ref: str, *, force: bool = False, volumes: bool = False
+    ) -> None:
         async with self._errors():
             await self.client._query_json(
                 f"containers/{ref}",
                 "DELETE",
-                params={"force": "1" if force else "0", "v": "1"},
+                params={"force": "1" if force else "0", "v": "1" if volumes else "0"},
                 timeout=LONG_TIMEOUT,
             )
 

@@ -18,6 +18,7 @@ from tui.core.backend import EngineError
 from tui.core.config import Config, Preset, key_clashes, without_keys
 from tui.core.lab import pick_image
 from tui.core.launch import (
+    CONTAINER_PREFIX,
     LaunchSpec,
     image_ids,
     image_names,
@@ -99,7 +100,8 @@ class BusyMarks:
 
 
 def preset_bindings(config: Config) -> list[Binding]:
-    """One binding per preset with a key: data, like the rest of the binding table."""
+    """One binding per preset with a key ("f2,ctrl+t" for two): data, like the rest of the
+    binding table."""
     return [
         Binding(p.key, f"preset('{p.name}')", p.label, show=False, id=p.binding_id)
         for p in config.presets
@@ -126,9 +128,7 @@ class ContainerActions:
         clashes = key_clashes(config, taken)
         self.config = without_keys(config, {name for name, _ in clashes})
         self.preset_bindings = preset_bindings(self.config)
-        app: Any = self
-        for binding in self.preset_bindings:
-            app._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
+        self._install_bindings(self.preset_bindings)
         known = {b.id for b in [*self.BINDINGS, *self.preset_bindings] if b.id}
         unknown = [
             f"[keys] {binding_id}: no key binding has this ID (`?` lists them); ignored"
@@ -136,6 +136,18 @@ class ContainerActions:
             if binding_id not in known
         ]
         return [message for _, message in clashes] + unknown
+
+    def _install_bindings(self, bindings: list[Binding]) -> None:
+        """Add bindings to the app's map as if ``BINDINGS`` had named them.
+
+        Textual 8.2 has no public call for this: ``App.bind`` makes a Binding without an
+        ``id`` (so a ``[keys]`` override could not move a preset's key) and its docs say it
+        may go private. So the map is extended directly, one entry per key, as Textual's
+        own ``make_bindings`` expands a ``BINDINGS`` entry.
+        """
+        app: Any = self
+        for binding in Binding.make_bindings(bindings):
+            app._bindings.key_to_bindings.setdefault(binding.key, []).append(binding)
 
     # availability ------------------------------------------------------------
 
@@ -247,7 +259,9 @@ class ContainerActions:
                 case "unpause":
                     await backend.unpause_container(cid)
                 case "remove":
-                    await backend.remove_container(cid, force=container.running)
+                    # docker rm -f, as the dialog says: the container's anonymous volumes
+                    # stay (its data may be all that is left of it).
+                    await backend.remove_container(cid, force=container.running, volumes=False)
         except EngineError as exc:
             self.busy.drop(cid)
             app: Any = self
@@ -256,6 +270,7 @@ class ContainerActions:
                 title="The engine refused",
                 severity="error",
                 timeout=8,
+                markup=False,
             )
         else:
             self.busy.returned(cid, self.state)
@@ -309,10 +324,21 @@ class ContainerActions:
     def action_preset(self, name: str) -> None:
         preset = self.config.preset(name)
         if preset is not None and self.action_available("preset") is True:
-            self._run_preset(preset)
+            # The container to join is the one selected now, at the key press: the
+            # worker awaits the engine, and the cursor may move meanwhile.
+            selected = self.selected_container()
+            self._run_preset(preset, selected.id if selected else None)
+
+    def _join_mode(self, container_id: str | None) -> str:
+        """``container:<name>`` for the container with this ID, as it is called now; its
+        short ID if it has gone (validation then says so)."""
+        if container_id is None:
+            return CONTAINER_PREFIX
+        joined = self.state.containers.get(container_id)
+        return CONTAINER_PREFIX + (joined.name if joined else container_id[:12])
 
     @work(group="presets")
-    async def _run_preset(self, preset: Preset) -> None:
+    async def _run_preset(self, preset: Preset, selected_id: str | None) -> None:
         from tui.engine.portspec import parse_port_specs
 
         app: Any = self
@@ -320,14 +346,11 @@ class ContainerActions:
         try:
             images = await backend.list_images()
         except EngineError as exc:
-            app.notify(f"preset {preset.name}: {exc}", severity="error")
+            app.notify(f"preset {preset.name}: {exc}", severity="error", markup=False)
             return
         local = (*image_names(images), *image_ids(images))
         image = preset.image or self.config.image or pick_image(local) or ""
-        mode = preset.mode
-        if mode == "container":
-            selected = self.selected_container()
-            mode = f"container:{selected.name}" if selected else "container:"
+        mode = self._join_mode(selected_id) if preset.mode == "container" else preset.mode
         spec = LaunchSpec(
             image=image,
             mode=mode,
@@ -339,7 +362,7 @@ class ContainerActions:
         if validate(spec, self.state, local):
             self._open_launcher(spec, f"Preset {preset.label}: fix what is shown, then launch")
             return
-        app.notify(f"{preset.label}: launching {image} in {mode} mode…", timeout=3)
+        app.notify(f"{preset.label}: launching {image} in {mode} mode…", timeout=3, markup=False)
         try:
             launched = await create_and_start(backend, spec, self.state)
         except StartFailed as exc:
@@ -348,9 +371,12 @@ class ContainerActions:
             async def answer(remove: bool | None) -> None:
                 if remove:
                     try:
-                        await backend.remove_container(created.container_id, force=True)
+                        # Made a moment ago by this preset: its anonymous volumes go too.
+                        await backend.remove_container(
+                            created.container_id, force=True, volumes=True
+                        )
                     except EngineError as err:
-                        app.notify(f"remove {created.name}: {err}", severity="error")
+                        app.notify(f"remove {created.name}: {err}", severity="error", markup=False)
 
             app.push_screen(
                 ConfirmScreen(
@@ -369,6 +395,7 @@ class ContainerActions:
                 title="The engine refused",
                 severity="error",
                 timeout=8,
+                markup=False,
             )
             return
         self._launched(launched.container_id)
@@ -392,4 +419,4 @@ class ContainerActions:
                 table.move_cursor(row=table.get_row_index(cid))
             c = state.containers[cid]
             app: Any = self
-            app.notify(f"{c.name}: {c.state}", timeout=3)
+            app.notify(f"{c.name}: {c.state}", timeout=3, markup=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -13,11 +14,14 @@ from textual.widgets import Static
 
 
 def bindings_table(bindings: list[tuple[str, str, bool]]) -> Table:
+    """Keys and what they do; as plain text (a preset's description is the user's, and
+    ``[`` in it is a bracket, not markup)."""
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     table.add_column("key", style="bold cyan", no_wrap=True)
     table.add_column("action")
     for key, description, available in bindings:
-        table.add_row(key, description if available else f"[dim]{description} (unavailable)[/]")
+        action = Text(description) if available else Text(f"{description} (unavailable)", "dim")
+        table.add_row(Text(key), action)
     return table
 
 

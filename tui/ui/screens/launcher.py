@@ -8,6 +8,7 @@ Dismissed with the new container's ID, or None.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -104,6 +105,7 @@ class LauncherScreen(ModalScreen[str | None]):
     LauncherScreen .row Checkbox { width: auto; }
     LauncherScreen .problems { color: $error; height: auto; padding-left: 10; }
     LauncherScreen #hint { color: $text-muted; margin-top: 1; }
+    LauncherScreen #entrypoint { color: $text-muted; padding-left: 10; }
     LauncherScreen #engine { height: auto; margin-top: 1; }
     LauncherScreen #engine.error { color: $error; }
     LauncherScreen #buttons { height: auto; margin: 1 0; }
@@ -182,6 +184,15 @@ class LauncherScreen(ModalScreen[str | None]):
                 yield Label("Command")
                 yield Input(spec.command, placeholder="empty: the image's own", id="command")
             yield Static(classes="problems", id="command-problems")
+            if spec.entrypoint:
+                # Not a field: a relaunch keeps the original's program; shown, not hidden.
+                yield Static(
+                    Text(
+                        f"Entrypoint: {shlex.join(spec.entrypoint)}  (kept from the original; "
+                        "the command is its arguments)"
+                    ),
+                    id="entrypoint",
+                )
             yield Static(
                 "Images come from the engine (never pulled). Mode: Enter opens, type to "
                 "search. -P publishes every exposed port. Enter or ctrl+s launches.",
@@ -235,6 +246,7 @@ class LauncherScreen(ModalScreen[str | None]):
             publish_all=self.query_one("#publish-all", Checkbox).value,
             ports=parse_port_specs(self.query_one("#ports", Input).value),
             command=self.query_one("#command", Input).value.strip(),
+            entrypoint=self._initial.entrypoint,
             expose=self._initial.expose,
             labels=self._labels,
         )
@@ -330,7 +342,8 @@ class LauncherScreen(ModalScreen[str | None]):
         if created is None:
             return
         try:
-            await self._backend.remove_container(created.container_id, force=True)
+            # Made a moment ago by this form: its anonymous volumes are ours to take too.
+            await self._backend.remove_container(created.container_id, force=True, volumes=True)
         except EngineError as exc:
             self._say(f"could not remove {created.name}: {exc}", error=True)
             return
