@@ -30,7 +30,7 @@ from tui.ui.widgets.header import EngineHeader
 
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
 # repaint at most this often, so a burst costs one repaint, not one per event.
-COALESCE_SECONDS = 0.015
+COALESCE_SECONDS = 0.005
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
 
@@ -95,6 +95,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.state = HostState()
         self._repaint_due = False
         self._repaint_cost = 0.0
+        self._repainted_at = 0.0
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
@@ -141,9 +142,11 @@ class NetdockApp(ContainerActions, App[None]):
         self.state = state
         if not self._repaint_due:
             self._repaint_due = True
-            # Never spend more than about a third of the time repainting, however large
-            # the host: wait at least twice as long as the last repaint took.
-            self.set_timer(max(COALESCE_SECONDS, 2 * self._repaint_cost), self._repaint)
+            # An event after a quiet spell is painted at once; in a burst, repainting
+            # keeps to about a third of the time: twice the last repaint's cost must
+            # have passed since it ended.
+            rest = 2 * self._repaint_cost - (time.perf_counter() - self._repainted_at)
+            self.set_timer(max(COALESCE_SECONDS, rest), self._repaint)
 
     def _repaint(self) -> None:
         self._repaint_due = False
@@ -151,7 +154,8 @@ class NetdockApp(ContainerActions, App[None]):
             return  # a timer that outlived the screen at exit
         started = time.perf_counter()
         self._paint(self.state)
-        self._repaint_cost = time.perf_counter() - started
+        self._repainted_at = time.perf_counter()
+        self._repaint_cost = self._repainted_at - started
 
     def _paint(self, state: HostState) -> None:
         if state.synced:

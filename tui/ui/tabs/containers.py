@@ -95,6 +95,7 @@ class ContainersTab(Vertical):
         self._state = HostState()
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
+        self._detail_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
@@ -156,19 +157,18 @@ class ContainersTab(Vertical):
         self._show_detail()
 
     def _show_detail(self) -> None:
-        detail = self.query_one("#detail", Static)
         container = self.selected
         if container is None:
-            detail.update(
-                Text("No container matches." if self.query else "No containers.", style="dim")
-            )
-            return
-        text = Text()
-        for label, value in describe(self._state, container, self._now()):
-            text.append(f"{label:<11}", style="bold")
-            text.append(f"{value}\n")
-        text.rstrip()
-        detail.update(text)
+            text = Text("No container matches." if self.query else "No containers.", style="dim")
+        else:
+            text = Text()
+            for label, value in describe(self._state, container, self._now()):
+                text.append(f"{label:<11}", style="bold")
+                text.append(f"{value}\n")
+            text.rstrip()
+        if text != self._detail_shown:  # an update re-lays out the screen: only on change
+            self._detail_shown = text
+            self.query_one("#detail", Static).update(text)
 
     def watch_sort_field(self) -> None:
         self._redraw()

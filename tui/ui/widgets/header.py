@@ -53,5 +53,10 @@ class EngineHeader(Static):
     EngineHeader { height: 2; background: $panel; padding: 0 0; }
     """
 
+    _shown: Text | None = None
+
     def show_state(self, state: HostState, extra: Sequence[Text] = ()) -> None:
-        self.update(header_text(state, extra))
+        text = header_text(state, extra)
+        if text != self._shown:  # an update re-lays out the screen: only when it changed
+            self._shown = text
+            self.update(text)
