@@ -229,7 +229,7 @@ def screen_latencies(image: str, count: int) -> list[float]:
     for k in range(count):
         name = f"0ev-{k}"  # sorts first: on screen whatever the fleet size
         threading.Thread(target=run_container, args=(name, image), daemon=True).start()
-        seen = wait_screen(lambda text, name=name: name in text, timeout=10, poll=0.002)
+        seen = wait_screen(lambda text, name=name: name in text, timeout=10, poll=0.01)
         seen_ns = time.time_ns() - int((time.perf_counter() - seen) * 1e9) if seen else None
         deadline = time.time() + 5
         while name not in clock.created and time.time() < deadline:

@@ -71,10 +71,12 @@ class FakeBackend:
         self._check()
         return load("info.json")
 
-    async def list_containers(self) -> list[JSON]:
+    async def list_containers(self, ids: Sequence[str] = ()) -> list[JSON]:
         self._check()
-        if self.listing is not None:
-            return self.listing
+        listing = self.listing if self.listing is not None else self._summaries()
+        return [c for c in listing if not ids or c["Id"] in ids]
+
+    def _summaries(self) -> list[JSON]:
         return [
             {
                 "Id": c["Id"],

@@ -53,7 +53,10 @@ class Backend(Protocol):
 
     async def info(self) -> JSON: ...
 
-    async def list_containers(self) -> list[JSON]: ...
+    async def list_containers(self, ids: Sequence[str] = ()) -> list[JSON]:
+        """Every container (or those ``ids``), as the list endpoint summarizes them. Unlike
+        an inspect, it never waits for a container that is being started."""
+        ...
 
     async def inspect_container(self, ref: str) -> JSON | None:
         """None when the container is gone."""

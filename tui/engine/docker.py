@@ -108,8 +108,11 @@ class DockerBackend:
         found = await self._get("info")
         return found if isinstance(found, dict) else {}
 
-    async def list_containers(self) -> list[JSON]:
-        found = await self._get("containers/json", {"all": "1"})
+    async def list_containers(self, ids: Sequence[str] = ()) -> list[JSON]:
+        params = {"all": "1"}
+        if ids:
+            params["filters"] = json.dumps({"id": list(ids)})
+        found = await self._get("containers/json", params)
         return found if isinstance(found, list) else []
 
     async def inspect_container(self, ref: str) -> JSON | None:

@@ -277,9 +277,22 @@ class Live:
             if event is not None:
                 self._waiting.setdefault(cid, []).append(event)
             return
+        if cid not in self.state.containers:
+            # A new container: the engine holds its inspect until a start in progress is
+            # done (a third of a second here), the list endpoint answers at once.
+            self._spawn(self._summary_into_state(cid))
         task = asyncio.get_running_loop().create_task(self._inspect_into_state(cid, event))
         self._inflight[cid] = task
         task.add_done_callback(lambda _t, cid=cid: self._inflight.pop(cid, None))
+
+    async def _summary_into_state(self, cid: str) -> None:
+        with contextlib.suppress(EngineError):
+            listed = await self.backend.list_containers([cid])
+            # Once the inspect has answered (the container, or its absence), a summary
+            # could only bring back something older.
+            if cid in self._inflight:
+                for summary in filter(None, map(parse_container_summary, listed)):
+                    self.apply(ContainerSeen(summary))
 
     async def _inspect(self, cid: str) -> JSON | None:
         async with self._limit:
