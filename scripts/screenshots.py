@@ -103,7 +103,7 @@ async def shoot() -> None:
             if name == "ports":
                 await pilot.press("down")
             if name == "security":
-                await pilot.press("down", "down", "down", "enter")
+                await pilot.press("down", "down", "down", "down", "enter")
             await pilot.pause(0.2)
             app.save_screenshot(f"{name}.svg", str(OUT))
         await pilot.press("1", "n")
