@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from pathlib import PurePosixPath
 
@@ -339,33 +339,32 @@ RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 def _on(
     rule: Rule, severity: Severity, container: Container, title: str, why: str | None = None
 ) -> Finding:
-    return Finding(
-        id=rule.id,
-        cis=rule.cis,
-        severity=severity,
-        title=title,
-        subjects=(container.name,),
-        subject_ids=(container.id,),
-        why=why or rule.why,
-        fix=rule.fix,
+    return replace(
+        _on_subject(rule, severity, Scope.CONTAINER, container.name, container.id, title, why),
         applies_when_started=not container.running,
-        scope=Scope.CONTAINER,
     )
 
 
 def _on_network(
     rule: Rule, severity: Severity, network: Network, title: str, why: str | None = None
 ) -> Finding:
+    return _on_subject(rule, severity, Scope.NETWORK, network.name, network.id, title, why)
+
+
+def _on_subject(
+    rule: Rule, severity: Severity, scope: Scope, name: str, sid: str, title: str,
+    why: str | None,
+) -> Finding:  # fmt: skip
     return Finding(
         id=rule.id,
         cis=rule.cis,
         severity=severity,
         title=title,
-        subjects=(network.name,),
-        subject_ids=(network.id,),
+        subjects=(name,),
+        subject_ids=(sid,),
         why=why or rule.why,
         fix=rule.fix,
-        scope=Scope.NETWORK,
+        scope=scope,
     )
 
 
