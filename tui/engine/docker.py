@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
-
-import aiodocker
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from tui.core.backend import (
     JSON,
@@ -21,14 +19,30 @@ from tui.core.backend import (
 )
 from tui.engine.endpoint import EngineEndpoint
 
-# A call that takes longer than this is a hung engine, not a slow one.
-REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
-# Stopping waits out the container's own stop timeout, which may be longer than 30 s.
-LONG_TIMEOUT = aiohttp.ClientTimeout(connect=5)
+if TYPE_CHECKING:
+    import aiodocker
+    import aiohttp
+
+
+def _aio() -> tuple[Any, Any]:
+    """aiodocker and aiohttp, imported at their first use: a third of a second that the
+    dashboard's first rows do not wait for (its first read needs neither)."""
+    import aiodocker
+    import aiohttp
+
+    return aiodocker, aiohttp
+
+
+def request_timeout(*, long: bool = False) -> aiohttp.ClientTimeout:
+    """A call that takes over 30 s is a hung engine, not a slow one; but stopping waits
+    out the container's own stop timeout (``long``), which may be longer."""
+    _, aiohttp = _aio()
+    return aiohttp.ClientTimeout(connect=5) if long else aiohttp.ClientTimeout(total=30, connect=5)
 
 
 def translate(exc: BaseException, endpoint: str) -> EngineError:
     """An aiodocker/aiohttp failure as one of ours, worded for the user."""
+    aiodocker, aiohttp = _aio()
     if isinstance(exc, EngineError):
         return exc
     if isinstance(exc, aiodocker.DockerError):
@@ -61,6 +75,7 @@ class DockerBackend:
         # one line at start (EndpointError), not a fault of the running pipeline.
         self._ssl = endpoint.ssl_context()
         self._docker: aiodocker.Docker | None = None
+        self._importing: asyncio.Future[tuple[Any, Any]] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -70,26 +85,36 @@ class DockerBackend:
     def local(self) -> bool:
         return self._endpoint.local
 
-    @property
-    def client(self) -> aiodocker.Docker:
+    async def _client(self) -> aiodocker.Docker:
         if self._docker is None:
-            self._docker = aiodocker.Docker(
-                url=self._endpoint.url,
-                ssl_context=self._ssl,
-                timeout=REQUEST_TIMEOUT,
-            )
+            # Imported off the loop (the first rows are on screen meanwhile), once for all
+            # the calls that wait on it.
+            if self._importing is None:
+                self._importing = asyncio.ensure_future(asyncio.to_thread(_aio))
+            aiodocker, _ = await self._importing
+            if self._docker is None:  # another call may have made it while this one waited
+                self._docker = aiodocker.Docker(
+                    url=self._endpoint.url,
+                    ssl_context=self._ssl,
+                    timeout=request_timeout(),
+                )
         return self._docker
 
     @asynccontextmanager
     async def _errors(self) -> AsyncIterator[None]:
         try:
             yield
-        except (aiodocker.DockerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except Exception as exc:
+            aiodocker, aiohttp = _aio()
+            if not isinstance(
+                exc, aiodocker.DockerError | aiohttp.ClientError | OSError | TimeoutError
+            ):
+                raise
             raise translate(exc, self.endpoint) from exc
 
     async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         async with self._errors():
-            return await self.client._query_json(path, params=dict(params or {}))
+            return await (await self._client())._query_json(path, params=dict(params or {}))
 
     async def _get_or_none(self, path: str) -> JSON | None:
         try:
@@ -101,7 +126,7 @@ class DockerBackend:
     async def version(self) -> JSON:
         async with self._errors():
             # Unversioned: it must answer whatever API version the engine speaks.
-            found = await self.client._query_json("version", versioned_api=False)
+            found = await (await self._client())._query_json("version", versioned_api=False)
         return found if isinstance(found, dict) else {}
 
     async def info(self) -> JSON:
@@ -133,8 +158,8 @@ class DockerBackend:
             params["since"] = since
         async with (
             self._errors(),
-            self.client._query(
-                "events", params=params, timeout=aiohttp.ClientTimeout(connect=5)
+            (await self._client())._query(
+                "events", params=params, timeout=request_timeout(long=True)
             ) as response,
         ):
             async for line in response.content:
@@ -154,11 +179,15 @@ class DockerBackend:
         path: str,
         params: Mapping[str, Any] | None = None,
         body: JSON | None = None,
-        timeout: aiohttp.ClientTimeout = REQUEST_TIMEOUT,
+        timeout: aiohttp.ClientTimeout | None = None,
     ) -> Any:
         async with self._errors():
-            return await self.client._query_json(
-                path, "POST", params=dict(params or {}), data=body, timeout=timeout
+            return await (await self._client())._query_json(
+                path,
+                "POST",
+                params=dict(params or {}),
+                data=body,
+                timeout=timeout or request_timeout(),
             )
 
     @staticmethod
@@ -166,16 +195,20 @@ class DockerBackend:
         return {} if timeout is None else {"t": timeout}
 
     async def start_container(self, ref: str) -> None:
-        await self._post(f"containers/{ref}/start", timeout=LONG_TIMEOUT)
+        await self._post(f"containers/{ref}/start", timeout=request_timeout(long=True))
 
     async def stop_container(self, ref: str, timeout: int | None = None) -> None:
         await self._post(
-            f"containers/{ref}/stop", self._timeout_param(timeout), timeout=LONG_TIMEOUT
+            f"containers/{ref}/stop",
+            self._timeout_param(timeout),
+            timeout=request_timeout(long=True),
         )
 
     async def restart_container(self, ref: str, timeout: int | None = None) -> None:
         await self._post(
-            f"containers/{ref}/restart", self._timeout_param(timeout), timeout=LONG_TIMEOUT
+            f"containers/{ref}/restart",
+            self._timeout_param(timeout),
+            timeout=request_timeout(long=True),
         )
 
     async def pause_container(self, ref: str) -> None:
@@ -188,11 +221,11 @@ class DockerBackend:
         self, ref: str, *, force: bool = False, volumes: bool = False
     ) -> None:
         async with self._errors():
-            await self.client._query_json(
+            await (await self._client())._query_json(
                 f"containers/{ref}",
                 "DELETE",
                 params={"force": "1" if force else "0", "v": "1" if volumes else "0"},
-                timeout=LONG_TIMEOUT,
+                timeout=request_timeout(long=True),
             )
 
     async def create_container(self, config: JSON, name: str | None = None) -> str:
@@ -209,7 +242,7 @@ class DockerBackend:
 
     async def build_image(self, context: bytes, tag: str, labels: Mapping[str, str]) -> None:
         async with self._errors():
-            await self.client.images.build(
+            await (await self._client()).images.build(
                 fileobj=io.BytesIO(context),
                 encoding="gzip",
                 tag=tag,
@@ -217,12 +250,12 @@ class DockerBackend:
                 rm=True,
                 forcerm=True,
                 pull=False,
-                timeout=LONG_TIMEOUT,
+                timeout=request_timeout(long=True),
             )
 
     async def remove_image(self, ref: str) -> None:
         async with self._errors():
-            await self.client._query_json(f"images/{ref}", "DELETE")
+            await (await self._client())._query_json(f"images/{ref}", "DELETE")
 
     async def close(self) -> None:
         if self._docker is not None:
