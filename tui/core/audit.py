@@ -18,7 +18,7 @@ from enum import IntEnum, StrEnum
 from pathlib import PurePosixPath
 
 from tui.core.daemon import is_loopback, is_tcp
-from tui.core.model import Container, Mode, Network, PortBinding
+from tui.core.model import Container, Mode, Network, PortBinding, bracketed
 from tui.core.namespaces import mode_of, namespace_chain
 from tui.core.ports import mode_publishes
 from tui.core.state import HostState
@@ -389,9 +389,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _binding(p: PortBinding) -> str:
-    ip = f"[{p.host_ip}]" if ":" in p.host_ip else p.host_ip
     port = p.host_port if p.host_port is not None else "*"
-    return f"{ip}:{port}->{p.container_port}/{p.proto}"
+    return f"{bracketed(p.host_ip)}:{port}->{p.container_port}/{p.proto}"
 
 
 @dataclass(frozen=True, slots=True)

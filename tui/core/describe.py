@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tui.core.model import Container, Mode
+from tui.core.model import Container, Mode, bracketed
 from tui.core.namespaces import (
     all_sharers,
     direct_owner,
@@ -86,7 +86,7 @@ def describe(state: HostState, container: Container, now: datetime) -> list[Line
         word = "bound" if container.running else "configured (applies at start)"
         lines.append(("ports", word))
         for p in container.ports:
-            host = f"[{p.host_ip}]" if ":" in p.host_ip else p.host_ip
+            host = bracketed(p.host_ip)
             lines.append(
                 (
                     "",
@@ -94,8 +94,6 @@ def describe(state: HostState, container: Container, now: datetime) -> list[Line
                     + ("  (dynamic)" if p.dynamic else "  (fixed)"),
                 )
             )
-    published = {f"{p.container_port}/{p.proto}" for p in container.ports}
-    unpublished = [k for k in container.exposed if k not in published]
-    if unpublished:
-        lines.append(("exposed", ", ".join(unpublished) + "  (not published)"))
+    if container.unpublished:
+        lines.append(("exposed", ", ".join(container.unpublished) + "  (not published)"))
     return lines

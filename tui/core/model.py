@@ -53,6 +53,11 @@ class Endpoint:
     mac: str | None = None
 
 
+def bracketed(address: str) -> str:
+    """An address as it stands before ``:port``: IPv6 in brackets (``[::]:80``)."""
+    return f"[{address}]" if ":" in address else address
+
+
 @dataclass(frozen=True, slots=True)
 class PortBinding:
     """One host port mapping.
@@ -110,6 +115,12 @@ class Container:
     @property
     def short_id(self) -> str:
         return self.id[:12]
+
+    @property
+    def unpublished(self) -> tuple[str, ...]:
+        """Exposed ports no binding publishes (``443/tcp``)."""
+        published = {f"{p.container_port}/{p.proto}" for p in self.ports}
+        return tuple(k for k in self.exposed if k not in published)
 
 
 @dataclass(frozen=True, slots=True)

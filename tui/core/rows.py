@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import humanize
 
-from tui.core.model import Container, Mode, PortBinding
+from tui.core.model import Container, Mode, PortBinding, bracketed
 from tui.core.namespaces import (
     direct_owner,
     effective_endpoints,
@@ -84,12 +84,10 @@ def format_ports(container: Container) -> str:
     parts = []
     for ip, h0, h1, c0, c1, proto in _collapse(bindings):
         host = _span(h0, h1)
-        where = f"[{ip}]" if ":" in ip else ip
         parts.append(
-            f"{where}:{host}->{_span(c0, c1)}/{proto}" + ("" if container.running else "*")
+            f"{bracketed(ip)}:{host}->{_span(c0, c1)}/{proto}" + ("" if container.running else "*")
         )
-    published = {f"{p.container_port}/{p.proto}" for p in container.ports}
-    parts.extend(k for k in container.exposed if k not in published)
+    parts.extend(container.unpublished)
     return ", ".join(parts)
 
 
