@@ -118,6 +118,7 @@ class Live:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
         self._waiting: dict[str, list[Event]] = {}
+        self._destroyed: set[str] = set()
         self._host_due = asyncio.Event()
         self._limit = asyncio.Semaphore(INSPECT_CONCURRENCY)
 
@@ -204,6 +205,7 @@ class Live:
         self._connection(Link.CONNECTING if self.state.engine is None else Link.RECONNECTING)
         self._again.clear()
         self._waiting.clear()
+        self._destroyed.clear()
         info = await self._read_all()
         # The stream opens after the read, from a moment before it: the events of the
         # read's time are replayed (re-reading is harmless), none is lost.
@@ -256,7 +258,11 @@ class Live:
             return
         if event.action in _HOST_ACTIONS:
             self._host_due.set()
-        if event.action == "destroy" and event.actor_id not in self._inflight:
+        if event.action == "destroy":
+            # The last word on a container: a read still under way (or refused while
+            # the container was being removed) must not bring it back.
+            if event.actor_id in self._inflight:
+                self._destroyed.add(event.actor_id)
             self.apply(ContainerGone(event.actor_id))
             self._applied(event)
             return
@@ -283,14 +289,20 @@ class Live:
             self._spawn(self._summary_into_state(cid))
         task = asyncio.get_running_loop().create_task(self._inspect_into_state(cid, event))
         self._inflight[cid] = task
-        task.add_done_callback(lambda _t, cid=cid: self._inflight.pop(cid, None))
+        task.add_done_callback(lambda _t, cid=cid: self._settled(cid))
+
+    def _settled(self, cid: str) -> None:
+        self._inflight.pop(cid, None)
+        self._destroyed.discard(cid)
+        self._again.discard(cid)
+        self._waiting.pop(cid, None)
 
     async def _summary_into_state(self, cid: str) -> None:
         with contextlib.suppress(EngineError):
             listed = await self.backend.list_containers([cid])
             # Once the inspect has answered (the container, or its absence), a summary
             # could only bring back something older.
-            if cid in self._inflight:
+            if cid in self._inflight and cid not in self._destroyed:
                 for summary in filter(None, map(parse_container_summary, listed)):
                     self.apply(ContainerSeen(summary))
 
@@ -308,6 +320,8 @@ class Live:
                 # one read: its row stays as it was until the container's next event.
                 self._again.discard(cid)
                 self._waiting.pop(cid, None)
+                return
+            if cid in self._destroyed:
                 return
             # Each answer is shown at once, even when a newer event asks for another
             # read: an inspect can wait on the engine's lock while a container starts.
