@@ -49,13 +49,22 @@ def _container(state: HostState, c: Container) -> dict[str, Any]:
     }
 
 
-def attached_names(state: HostState, network: Network) -> list[str]:
-    """Containers with an endpoint on the network (their own, not via a shared namespace)."""
+def attachments(state: HostState, network: Network) -> list[tuple[Container, Endpoint]]:
+    """Each container with an endpoint of its own on the network (not via a shared
+    namespace), by name."""
     return sorted(
-        c.name
-        for c in state.containers.values()
-        if any(ep.network_id == network.id or ep.network == network.name for ep in c.endpoints)
+        (
+            (c, ep)
+            for c in state.containers.values()
+            for ep in c.endpoints
+            if ep.network_id == network.id or ep.network == network.name
+        ),
+        key=lambda pair: pair[0].name,
     )
+
+
+def attached_names(state: HostState, network: Network) -> list[str]:
+    return [c.name for c, _ in attachments(state, network)]
 
 
 def gateway_of(state: HostState, network: Network, subnet: Subnet) -> str | None:

@@ -79,7 +79,7 @@ class DockerBackend:
 
     @property
     def endpoint(self) -> str:
-        return self._endpoint.display
+        return self._endpoint.url
 
     @property
     def local(self) -> bool:

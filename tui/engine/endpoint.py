@@ -47,10 +47,6 @@ class EngineEndpoint:
             return True
         return parts.scheme in ("tcp", "http", "https") and hostname in _LOOPBACK
 
-    @property
-    def display(self) -> str:
-        return self.url
-
     def ssl_context(self) -> ssl.SSLContext | None:
         """The TLS context for a tcp endpoint with TLS, else None."""
         if self.tls is None:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from tui.core.document import attached_names, gateway_of
+from tui.core.document import attached_names, attachments, gateway_of
 from tui.core.model import Network
 from tui.core.state import HostState
 from tui.ui.widgets.keyed_table import KeyedTable
@@ -42,16 +42,14 @@ def network_detail(state: HostState, network: Network) -> Text:
     text.append(f"  {network.id[:12]}  driver {network.driver}, scope {network.scope}\n")
     for key, value in sorted(network.options.items()):
         text.append(f"  {key} = {value}\n", style="dim")
-    rows = []
-    for c in state.containers.values():
-        for ep in c.endpoints:
-            if ep.network_id == network.id or ep.network == network.name:
-                address = f"{ep.ipv4}/{ep.prefix}" if ep.ipv4 else "-"
-                rows.append((c.name, c.state, address, ep.ipv6 or "", ep.mac or ""))
-    if not rows:
+    attached = attachments(state, network)
+    if not attached:
         text.append("no containers attached", style="dim")
-    for name, status, address, ipv6, mac in sorted(rows):
-        text.append(f"  {name:<28} {status:<9} {address:<20} {mac:<18} {ipv6}\n")
+    for c, ep in attached:
+        address = f"{ep.ipv4}/{ep.prefix}" if ep.ipv4 else "-"
+        text.append(
+            f"  {c.name:<28} {c.state:<9} {address:<20} {ep.mac or '':<18} {ep.ipv6 or ''}\n"
+        )
     text.rstrip()
     return text
 
