@@ -10,23 +10,50 @@ remote engine's flags) yields no finding rather than a guess.
 The package, by idea: ``finding`` (the vocabulary), ``catalogue`` (the checks'
 ids, why and fix), ``daemon``, ``networks`` and ``containers`` (the checks per
 scope, over the ``view`` of the state they share), ``run`` (every check over a
-state) and ``grouping`` (counting findings).
+state), ``grouping`` (by check, counting) and ``accept`` (the risks a team
+accepted, taken out of the counts).
 """
 
+from tui.core.audit.accept import (
+    Acceptance,
+    Accepted,
+    Assessment,
+    apply_acceptances,
+    assess,
+    check_problem,
+    glob_problem,
+)
 from tui.core.audit.catalogue import RULES, RULES_BY_ID
 from tui.core.audit.finding import Finding, Rule, Scope, Severity
-from tui.core.audit.grouping import at_or_above, findings_by_container, severity_counts
+from tui.core.audit.grouping import (
+    CheckGroup,
+    at_or_above,
+    by_check,
+    check_counts,
+    findings_by_container,
+    severity_counts,
+)
 from tui.core.audit.run import audit
 
 __all__ = [
     "RULES",
     "RULES_BY_ID",
+    "Acceptance",
+    "Accepted",
+    "Assessment",
+    "CheckGroup",
     "Finding",
     "Rule",
     "Scope",
     "Severity",
+    "apply_acceptances",
+    "assess",
     "at_or_above",
     "audit",
+    "by_check",
+    "check_counts",
+    "check_problem",
     "findings_by_container",
+    "glob_problem",
     "severity_counts",
 ]

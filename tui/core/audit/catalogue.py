@@ -13,6 +13,7 @@ ICC_DEFAULT = Rule(
     "container can probe and attack all its neighbours (the daemon's default, --icc=true).",
     'Start dockerd with --icc=false, or set "icc": false in /etc/docker/daemon.json; '
     "containers that must talk then share a user network.",
+    "{n} network{s} whose containers reach each other on every port",
 )
 ICC_USER = Rule(
     "ND-ICC-USER-BRIDGE",
@@ -24,6 +25,7 @@ ICC_USER = Rule(
     "Create the network with -o com.docker.network.bridge.enable_icc=false (compose: "
     'driver_opts: {com.docker.network.bridge.enable_icc: "false"}), or split it so that only '
     "containers that must talk share one.",
+    "{n} user network{s} whose containers reach each other on every port",
 )
 IPTABLES_OFF = Rule(
     "ND-IPTABLES-OFF",
@@ -35,6 +37,7 @@ IPTABLES_OFF = Rule(
     "rules kept by hand.",
     'Remove --iptables=false from dockerd\'s command line, or "iptables": false from '
     "/etc/docker/daemon.json (the default is true).",
+    "dockerd runs with --iptables=false",
 )
 IP_FORWARD_OFF = Rule(
     "ND-IP-FORWARD-OFF",
@@ -45,6 +48,7 @@ IP_FORWARD_OFF = Rule(
     "other hosts cannot reach the published ports, and containers cannot reach out.",
     "sysctl -w net.ipv4.ip_forward=1 (persist it in /etc/sysctl.d/), or let dockerd set it "
     "(--ip-forward=true, the default); firewall the FORWARD chain instead.",
+    "{n} container{s} publishing ports while IPv4 forwarding is off",
 )
 API_PLAIN_TCP = Rule(
     "ND-API-TCP-NO-TLS",
@@ -55,6 +59,7 @@ API_PLAIN_TCP = Rule(
     "no credentials, one request that starts a privileged container.",
     "Serve the API on the unix socket only, or add --tlsverify --tlscacert --tlscert "
     '--tlskey (daemon.json: "tls": true, "tlsverify": true and the file paths).',
+    "the API served without TLS on {n} TCP address{es}",
 )
 API_NO_VERIFY = Rule(
     "ND-API-TLS-NO-VERIFY",
@@ -65,6 +70,7 @@ API_NO_VERIFY = Rule(
     "controls the engine as root.",
     'Add --tlsverify and --tlscacert (daemon.json: "tlsverify": true, "tlscacert": ...) so '
     "only clients with a certificate from your CA are let in.",
+    "the API served without client verification on {n} TCP address{es}",
 )
 USERLAND_PROXY = Rule(
     "ND-USERLAND-PROXY",
@@ -75,6 +81,7 @@ USERLAND_PROXY = Rule(
     "network; hairpin NAT in the kernel does the same job.",
     'Start dockerd with --userland-proxy=false, or set "userland-proxy": false in '
     "/etc/docker/daemon.json.",
+    "dockerd runs docker-proxy for published ports",
 )
 CAP_ADD = Rule(
     "ND-CAP-ADD",
@@ -86,6 +93,7 @@ CAP_ADD = Rule(
     "allows raw sockets, ARP and DNS spoofing of neighbours.",
     "Remove the --cap-add (compose: cap_add) or narrow it; drop what the process does not "
     "need: --cap-drop ALL, then add back only what it must have.",
+    "{n} container{s} adding network capabilities",
 )
 PRIVILEGED = Rule(
     "ND-PRIVILEGED",
@@ -96,6 +104,7 @@ PRIVILEGED = Rule(
     "host is trivial, and it can rewrite the host's network.",
     "Drop --privileged (compose: privileged: true); give the few capabilities or devices it "
     "needs with --cap-add and --device.",
+    "{n} privileged container{s}",
 )
 PRIVILEGED_PORT = Rule(
     "ND-PORT-PRIVILEGED",
@@ -105,6 +114,7 @@ PRIVILEGED_PORT = Rule(
     "Ports below 1024 are reserved for system services; a container on one may impersonate "
     "or shadow such a service (SSH, DNS, HTTP) on the host.",
     'Publish on a host port of 1024 or more: -p 8080:80 (compose: ports: ["8080:80"]).',
+    "{n} container{s} publishing a host port below 1024",
 )
 ALL_INTERFACES = Rule(
     "ND-PORT-ALL-INTERFACES",
@@ -116,6 +126,7 @@ ALL_INTERFACES = Rule(
     'Bind to one address: -p 127.0.0.1:8080:80 (compose: ports: ["127.0.0.1:8080:80"]), or '
     "set the network's default with -o com.docker.network.bridge.host_binding_ipv4=127.0.0.1 "
     "(dockerd --ip for the default bridge).",
+    "{n} container{s} open on all host interfaces",
 )
 HOST_NETWORK = Rule(
     "ND-NET-HOST",
@@ -126,6 +137,7 @@ HOST_NETWORK = Rule(
     "is open on the host, with no isolation and no port mapping in between.",
     "Use a bridge network and publish only the ports needed (remove --network host / "
     "network_mode: host).",
+    "{n} container{s} on the host's network",
 )
 HOST_PID = Rule(
     "ND-PID-HOST",
@@ -135,6 +147,7 @@ HOST_PID = Rule(
     "The container sees every process on the host and, with enough privilege, can signal or "
     "trace them.",
     "Remove --pid=host (compose: pid: host).",
+    "{n} container{s} sharing the host's process namespace",
 )
 HOST_IPC = Rule(
     "ND-IPC-HOST",
@@ -143,6 +156,7 @@ HOST_IPC = Rule(
     Scope.CONTAINER,
     "The container can read and write the host's shared memory segments and semaphores.",
     "Remove --ipc=host (compose: ipc: host).",
+    "{n} container{s} sharing the host's IPC namespace",
 )
 HOST_UTS = Rule(
     "ND-UTS-HOST",
@@ -151,6 +165,7 @@ HOST_UTS = Rule(
     Scope.CONTAINER,
     "The container can change the host's hostname and domain name.",
     "Remove --uts=host (compose: uts: host).",
+    "{n} container{s} sharing the host's UTS namespace",
 )
 DEFAULT_BRIDGE_USED = Rule(
     "ND-DEFAULT-BRIDGE",
@@ -161,6 +176,7 @@ DEFAULT_BRIDGE_USED = Rule(
     "shares one segment, which icc leaves open between them.",
     "Attach the container to a user-defined network: docker network create app, then "
     "--network app (compose does this for you).",
+    "{n} container{s} on the default bridge",
 )
 DOCKER_SOCKET = Rule(
     "ND-DOCKER-SOCKET",
@@ -170,6 +186,7 @@ DOCKER_SOCKET = Rule(
     "Whoever is in the container controls the engine, and so the host, as root.",
     "Remove the -v /var/run/docker.sock mount; when a tool needs the API, give it a "
     "filtering proxy that allows only the calls it makes.",
+    "{n} container{s} holding the Docker socket",
 )
 OVERLAY_PLAIN = Rule(
     "ND-OVERLAY-UNENCRYPTED",
@@ -178,6 +195,7 @@ OVERLAY_PLAIN = Rule(
     Scope.NETWORK,
     "Traffic between containers on different hosts crosses the wire in clear VXLAN.",
     'Create the network with --opt encrypted (compose: driver_opts: {encrypted: ""}).',
+    "{n} overlay network{s} without encryption",
 )
 NETNS_INHERITED = Rule(
     "ND-NETNS-INHERITED",
@@ -188,6 +206,7 @@ NETNS_INHERITED = Rule(
     "that one is in host mode; one a privileged container controls, when it is privileged.",
     "Join a container that is neither in host mode nor privileged, or give this one its own "
     "network.",
+    "{n} container{s} joining an exposed container's network",
 )
 MULTI_HOMED = Rule(
     "ND-MULTI-HOMED",
@@ -198,6 +217,19 @@ MULTI_HOMED = Rule(
     "between them, so a compromise on one side reaches the other.",
     "Attach it only to the networks it must serve (docker network disconnect NET NAME), and "
     "keep internal networks (--internal) reachable through one audited gateway at most.",
+    "{n} container{s} bridging separate networks",
+)
+
+ACCEPT_STALE = Rule(
+    "ND-ACCEPT-STALE",
+    None,
+    "An accepted risk matches nothing",
+    Scope.CONFIG,
+    "An [audit] accept entry that no finding matches documents nothing any more: what it "
+    "named is gone or renamed. Left in place, it silently accepts whatever comes to match it "
+    "later, a new container of the same name for one.",
+    "Remove the entry from the config file, or correct its check id or subjects.",
+    "{n} accept entr{ies} matching nothing",
 )
 
 RULES: tuple[Rule, ...] = (
@@ -221,5 +253,6 @@ RULES: tuple[Rule, ...] = (
     OVERLAY_PLAIN,
     NETNS_INHERITED,
     MULTI_HOMED,
+    ACCEPT_STALE,
 )
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

@@ -37,6 +37,8 @@ class Scope(StrEnum):
     CONTAINER = "container"
     NETWORK = "network"
     DAEMON = "daemon"
+    CONFIG = "config"
+    """An entry of netdock's own config file (a stale accepted risk)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,15 @@ class Rule:
     scope: Scope
     why: str
     fix: str
+    what: str
+    """What the check found and how often, with ``{n}`` the count and ``{s}`` (``{es}``,
+    ``{ies}``) its plural ending: ``"{n} container{s} on the default bridge"``."""
+
+    def counted(self, n: int) -> str:
+        """``what`` for ``n`` subjects: ``37 containers on the default bridge``."""
+        one = n == 1
+        return self.what.format(n=n, s="" if one else "s", es="" if one else "es",
+                                ies="y" if one else "ies")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
