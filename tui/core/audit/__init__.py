@@ -31,7 +31,7 @@ from tui.core.audit.grouping import (
     by_check,
     check_counts,
     findings_by_container,
-    severity_counts,
+    tally,
 )
 from tui.core.audit.run import audit
 
@@ -55,5 +55,5 @@ __all__ = [
     "check_problem",
     "findings_by_container",
     "glob_problem",
-    "severity_counts",
+    "tally",
 ]

@@ -78,6 +78,12 @@ def check_counts(findings: Iterable[Finding]) -> dict[Severity, tuple[int, int]]
     return {s: (len(checks[s]), counted[s]) for s in SEVERITIES}
 
 
+def tally(severity: Severity, checks: int, findings: int) -> str:
+    """``2 low (39)``: checks at a severity, and the findings they made when more."""
+    beside = f" ({findings})" if findings != checks else ""
+    return f"{checks} {severity.label}{beside}"
+
+
 def findings_by_container(findings: Iterable[Finding]) -> dict[str, Severity]:
     """Container ID -> the highest severity of the findings on it (the main table's mark)."""
     worst: dict[str, Severity] = {}
@@ -88,12 +94,6 @@ def findings_by_container(findings: Iterable[Finding]) -> dict[str, Severity]:
             if cid not in worst or f.severity > worst[cid]:
                 worst[cid] = f.severity
     return worst
-
-
-def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
-    """Severity -> how many findings, every severity present, most severe first."""
-    counted = Counter(f.severity for f in findings)
-    return {s: counted.get(s, 0) for s in SEVERITIES}
 
 
 def at_or_above(findings: Iterable[Finding], threshold: Severity) -> tuple[Finding, ...]:
