@@ -80,7 +80,7 @@ def report(state: HostState, assessment: Assessment, width: int | None = None) -
         checks = len(accepted)
         summary += f"; {checks} check{'s' * (checks != 1)} accepted ({len(assessment.accepted)})"
     engine = state.engine.endpoint if state.engine else "the engine"
-    lines = [f"netdock audit of {engine} (checks failed, findings beside): {summary}"]
+    lines = [f"netdock audit of {engine}: checks failed: {summary}"]
     if not state.daemon.config_read:
         lines += textwrap.wrap(
             "note: dockerd's command line and daemon.json were not readable (a remote engine, "

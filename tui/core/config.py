@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -103,7 +103,7 @@ def _header(line: str) -> tuple[str, ...] | None:
     stripped = line.strip()
     if not stripped.startswith("["):
         return None
-    inner = stripped.strip("[]").split("#")[0].strip()
+    inner = "".join(char for char, _ in _scan(stripped)).strip().strip("[]").strip()
     return tuple(part.strip().strip("\"'") for part in inner.split("."))
 
 
@@ -140,9 +140,8 @@ def line_of(text: str, table: tuple[str, ...], key: str | None) -> int | None:
     return header_line
 
 
-def _unquoted(line: str) -> str:
-    """``line`` without its strings and its comment: what brackets and braces count in."""
-    kept = []
+def _scan(line: str) -> Iterator[tuple[str, bool]]:
+    """Each character of ``line`` before its comment, and whether it is part of a string."""
     quote = None
     escaped = False
     for char in line:
@@ -153,23 +152,24 @@ def _unquoted(line: str) -> str:
                 escaped = True
             elif char == quote:
                 quote = None
-            continue
-        if char == "#":
-            break
-        if char in "\"'":
+            yield char, True
+        elif char == "#":
+            return
+        elif char in "\"'":
             quote = char
+            yield char, True
         else:
-            kept.append(char)
-    return "".join(kept)
+            yield char, False
 
 
 def accept_entry_lines(text: str) -> list[int]:
     """The line each ``[audit] accept`` entry starts on, in order: a ``[[audit.accept]]``
-    header, or the ``{`` of an inline table in ``accept = [...]``."""
+    header, or where an element of ``accept = [...]`` begins."""
     found: list[int] = []
     table: tuple[str, ...] = ()
     depth = 0  # of [ ] inside `accept = [...]`; 0 when outside it
     braces = 0
+    expecting = False  # at depth 1, between elements
     for number, line in enumerate(text.splitlines(), 1):
         if depth == 0:
             header = _header(line)
@@ -183,19 +183,26 @@ def accept_entry_lines(text: str) -> list[int]:
             if not equals or (*table, *dotted) != ("audit", "accept"):
                 continue
             line = value
-        for char in _unquoted(line):
-            if char == "[":
+        for char, quoted in _scan(line):
+            starts = not char.isspace() and char != "," and (char != "]" or quoted)
+            if depth == 1 and braces == 0 and expecting and starts:
+                found.append(number)
+                expecting = False
+            if quoted:
+                continue
+            if char == "[" and braces == 0:
                 depth += 1
-            elif char == "]":
+                expecting = depth == 1
+            elif char == "]" and braces == 0:
                 depth -= 1
                 if depth == 0:
                     break
             elif char == "{":
-                if depth == 1 and braces == 0:
-                    found.append(number)
                 braces += 1
             elif char == "}":
                 braces -= 1
+            elif char == "," and depth == 1 and braces == 0:
+                expecting = True
     return found
 
 
