@@ -359,3 +359,22 @@ def test_security_tab_snapshot(snap_compare) -> None:  # type: ignore[no-untyped
     assert snap_compare(
         ShowcaseApp(), terminal_size=(120, 36), run_before=open_the_wide_ports_check
     )
+
+
+async def test_a_rename_reorders_the_subjects_keeping_the_fold_and_the_cursor() -> None:
+    app = TabApp()
+    async with app.run_test() as pilot:
+        tab = app.query_one(SecurityTab)
+        api, web = container("api", ports=WIDE), container("web", ports=WIDE)
+        tab.show_state(state(api, web))
+        await pilot.pause()
+        tab.findings_tree.focus()
+        await pilot.press("down", "down", "space", "down", "down")  # open the check, onto web
+        assert tab.selected is not None and tab.selected.subjects == ("web",)
+        tab.show_state(state(api, dataclasses.replace(web, name="aaa")))
+        await pilot.pause()
+        assert lines(tab.findings_tree)[2:] == [
+            "    aaa publishes on all interfaces: 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp",
+            "    api publishes on all interfaces: 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp",
+        ]
+        assert tab.selected is not None and tab.selected.subjects == ("aaa",)

@@ -35,8 +35,8 @@ class Spec(Generic[T]):
 class KeyedTree(Tree[T]):
     """A Tree whose nodes are addressed by keys; ``sync`` updates it in place."""
 
-    def __init__(self, label: str, **kwargs: object) -> None:
-        super().__init__(label, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, label: str, *, id: str | None = None) -> None:
+        super().__init__(label, id=id)
         self._keys: dict[int, str] = {}
         """Node id -> the key it was added under."""
         self._was_open: dict[str, bool] = {}
@@ -59,12 +59,16 @@ class KeyedTree(Tree[T]):
                 self._leave(node, wanted)
         present = {self._keys[n.id]: n for n in parent.children}
         if [k for k in (s.key for s in specs) if k in present] != list(present):
-            # Reordered (rare: a rename): re-add the siblings, each keeping its expansion.
+            # Reordered (rare: a rename): re-add the siblings, each keeping its expansion,
+            # and the cursor if it was among them.
             self._was_open.update(self._expansion(parent))
+            cursor = self._cursor_path_under(parent)
             for node in list(parent.children):
                 self._forget(node)
                 node.remove()
             present = {}
+        else:
+            cursor = None
         previous: TreeNode[T] | None = None
         for spec in specs:
             node = present.get(spec.key)
@@ -77,6 +81,8 @@ class KeyedTree(Tree[T]):
             if not spec.leaf:
                 self._sync_children(node, spec.children)
             previous = node
+        if cursor is not None:
+            self._put_cursor(self._find(parent, cursor))
 
     def _add(self, parent: TreeNode[T], spec: Spec[T], after: TreeNode[T] | None) -> TreeNode[T]:
         expand = self._was_open.get(self._path(parent, spec.key), spec.expand)
@@ -114,6 +120,27 @@ class KeyedTree(Tree[T]):
             stack.extend(node.children)
         return found
 
+    def _put_cursor(self, node: TreeNode[T] | None) -> None:
+        """``move_cursor`` goes by the node's line: have the lines rebuilt first, since nodes
+        may have come or gone in this sync."""
+        _ = self.last_line
+        self.move_cursor(node)
+
+    def _cursor_path_under(self, parent: TreeNode[T]) -> str | None:
+        node = self.cursor_node
+        while node is not None and node.parent is not parent:
+            node = node.parent
+        return self._path(self.cursor_node) if node is not None and self.cursor_node else None
+
+    def _find(self, parent: TreeNode[T], path: str) -> TreeNode[T] | None:
+        stack = list(parent.children)
+        while stack:
+            node = stack.pop()
+            if self._path(node) == path:
+                return node
+            stack.extend(node.children)
+        return None
+
     def _forget(self, node: TreeNode[T]) -> None:
         stack = [node]
         while stack:
@@ -133,6 +160,6 @@ class KeyedTree(Tree[T]):
             target = next((n for n in candidates if self._keys[n.id] in staying), None)
             if target is None and node.parent is not None and not node.parent.is_root:
                 target = node.parent
-            self.move_cursor(target)
+            self._put_cursor(target)
         self._forget(node)
         node.remove()
