@@ -56,6 +56,9 @@ def engine() -> Iterator[PrivateEngine]:
                 private.docker("create", *LABEL, "--name", name, TEST_IMAGE, *SLEEP)
             private.docker("start", *batch, timeout=300)
 
+        def remove(batch: list[str]) -> None:
+            private.docker("rm", "-f", *batch, timeout=600, check=False)
+
         with ThreadPoolExecutor(BATCHES) as pool:
             list(pool.map(create_and_start, batches))
         private.docker("run", "-d", *LABEL, "--name", "wide", "-p", "0.0.0.0:8080:80", TEST_IMAGE)
@@ -63,7 +66,13 @@ def engine() -> Iterator[PrivateEngine]:
                        TEST_IMAGE, *SLEEP)  # fmt: skip
         private.docker("run", "-d", *LABEL, "--name", "edge", "--network", "host",
                        TEST_IMAGE, *SLEEP)  # fmt: skip
-        yield private
+        try:
+            yield private
+        finally:
+            # In parallel and unhurried: on a loaded machine one `rm -f` of 253 containers
+            # outlasts the private engine's own teardown timeout.
+            with ThreadPoolExecutor(BATCHES) as pool:
+                list(pool.map(remove, [*batches[:-1], [*batches[-1], "wide", "vpn", "edge"]]))
 
 
 def netdock_audit(
