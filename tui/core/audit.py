@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 from tui.core.daemon import is_loopback, is_tcp
 from tui.core.model import Container, Mode, Network, PortBinding, bracketed
-from tui.core.namespaces import mode_of, namespace_chain
+from tui.core.namespaces import mode_of, namespace_chain, orphaned
 from tui.core.ports import mode_publishes
 from tui.core.state import HostState
 
@@ -643,8 +643,8 @@ def _socket(view: _View, c: Container) -> Iterator[Finding]:
 
 
 def _inherited(view: _View, c: Container) -> Iterator[Finding]:
-    if c.namespace_ref is None:
-        return
+    if c.namespace_ref is None or orphaned(view.state, c):
+        return  # an orphaned joiner has only loopback: nothing is inherited any more
     chain = namespace_chain(view.state, c)
     host = next((o for o in chain if view.mode(o) == Mode.HOST), None)
     if host is not None:

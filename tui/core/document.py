@@ -6,7 +6,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from tui.core.model import Container, Endpoint, Network, Subnet
-from tui.core.namespaces import effective_endpoints, mode_of, namespace_root
+from tui.core.namespaces import effective_endpoints, mode_of, namespace_root, orphaned
 from tui.core.state import HostState
 
 
@@ -33,6 +33,7 @@ def _container(state: HostState, c: Container) -> dict[str, Any]:
         "network_mode": c.network_mode,
         "shares_namespace_with": owner.name if owner else None,
         "namespace_root": root.name if root is not c else None,
+        "namespace_orphaned": orphaned(state, c),
         "networks": [_endpoint(ep) for ep in effective_endpoints(state, c)],
         "ports": [
             {
