@@ -13,9 +13,9 @@ from tui.core.model import Container, Mode, PortBinding, bracketed
 from tui.core.namespaces import (
     direct_owner,
     effective_endpoints,
-    orphaned,
     host_mode_addresses,
     mode_of,
+    orphaned,
 )
 from tui.core.state import HostState
 
