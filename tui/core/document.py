@@ -21,7 +21,8 @@ def _endpoint(ep: Endpoint) -> dict[str, Any]:
     }
 
 
-def _container(state: HostState, c: Container) -> dict[str, Any]:
+def container_entry(state: HostState, c: Container) -> dict[str, Any]:
+    """One container of the document."""
     root = namespace_root(state, c)
     owner = state.container(c.namespace_ref) if c.namespace_ref else None
     return {
@@ -113,7 +114,8 @@ def snapshot_document(state: HostState) -> dict[str, Any]:
             "local": engine.local if engine else False,
         },
         "containers": [
-            _container(state, c) for c in sorted(state.containers.values(), key=lambda c: c.name)
+            container_entry(state, c)
+            for c in sorted(state.containers.values(), key=lambda c: c.name)
         ],
         "networks": [
             _network(state, n) for n in sorted(state.networks.values(), key=lambda n: n.name)
