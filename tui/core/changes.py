@@ -170,9 +170,7 @@ def view_of_state(
             if c.detail is Detail.SUMMARY:
                 if known is not None:
                     entries[cid] = known
-            elif known is not None and source.get(cid) is c and c.namespace_ref is None:
-                # The same object: nothing of it changed. A joiner's entry depends on its
-                # owner's, so joiners are always looked at again.
+            elif known is not None and _unchanged(state.containers, source, c):
                 entries[cid] = known
             else:
                 entries[cid] = entry_of(container_entry(state, c), known)
@@ -184,6 +182,25 @@ def view_of_state(
         findings=before.findings if findings is None else _findings(findings),
         source=state.containers,
     )
+
+
+def _unchanged(now: Mapping[str, Container], before: Mapping[str, Container], c: Container) -> bool:
+    """Nothing its entry is made of changed: the container, and down its namespace chain
+    each owner (a resync reads equal objects anew: equal is unchanged too)."""
+    for _ in range(_CHAIN_LIMIT):
+        old = before.get(c.id)
+        if old is not c and old != c:
+            return False
+        if c.namespace_ref is None:
+            return True
+        owner = now.get(c.namespace_ref)  # the engine records the owner by ID
+        if owner is None:
+            return False  # gone, or named otherwise: look again
+        c = owner
+    return False
+
+
+_CHAIN_LIMIT = 16
 
 
 def view_of_document(document: Mapping[str, Any]) -> View:
