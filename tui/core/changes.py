@@ -25,7 +25,7 @@ from typing import Any
 
 from tui.core.audit import Finding
 from tui.core.document import container_entry
-from tui.core.model import Container, Detail
+from tui.core.model import Container, Detail, bracketed
 from tui.core.ports import Conflict
 from tui.core.state import HostState
 
@@ -84,6 +84,45 @@ class NetChange:
             "after": self.after,
         }
 
+    def what(self) -> str:
+        """What changed, in words: ``0.0.0.0:32808->80/tcp -> 0.0.0.0:32810->80/tcp``."""
+        before, after = _words(self.before), _words(self.after)
+        if self.kind in (Kind.CONTAINER_CREATED, Kind.CONTAINER_REMOVED,
+                         Kind.NETWORK_CREATED, Kind.NETWORK_REMOVED):  # fmt: skip
+            return ""
+        if self.kind is Kind.NAMESPACE_JOINED:
+            return f"joins {after}" + (f" (was {before})" if before else "")
+        if self.kind is Kind.NAMESPACE_ORPHANED:
+            return f"{before} was restarted or replaced: loopback only"
+        if before and after:
+            return f"{before} -> {after}"
+        return before or after
+
+    def line(self) -> str:
+        """One line of ``netdock watch`` and ``netdock diff``."""
+        clock = self.time.astimezone().strftime("%H:%M:%S")
+        return f"{clock}  {self.kind:<21} {self.subject}  {self.what()}".rstrip()
+
+
+def _words(value: Any) -> str:
+    """A before or after value (an endpoint, a port, a collision, a finding, a name)."""
+    if value is None:
+        return ""
+    if not isinstance(value, Mapping):
+        return str(value)
+    if "container_port" in value:
+        port = "auto" if value.get("host_port") is None else value["host_port"]
+        return f"{bracketed(value['host_ip'])}:{port}->{value['container_port']}/{value['proto']}"
+    if "mac" in value:
+        address = f"{value['ipv4']}/{value['prefix']}" if value.get("ipv4") else "no address"
+        parts = [str(value["name"]), address, value.get("ipv6") or "", value.get("mac") or ""]
+        return " ".join(p for p in parts if p)
+    if "message" in value:
+        return str(value["message"])
+    if "severity" in value:
+        return f"{value['severity']} {value['id']}: {value['title']}"
+    return str(value)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -130,7 +169,10 @@ def entry_of(document: Mapping[str, Any], previous: Entry | None = None) -> Entr
         running=running,
         started_at=document.get("started_at") if running else None,
         owner=document.get("shares_namespace_with"),
-        orphaned=document.get("namespace_orphaned") is True,
+        # A joiner that is not running is in no namespace: it stays as it was last seen.
+        orphaned=(document.get("namespace_orphaned") is True)
+        if running or previous is None
+        else previous.orphaned,
         networks=networks,
         ports=ports,
     )
