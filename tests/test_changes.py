@@ -21,7 +21,7 @@ from tui.core.changes import (
 from tui.core.document import snapshot_document
 from tui.core.model import Container, Detail, Endpoint, Network, PortBinding
 from tui.core.ports import find_conflicts
-from tui.core.state import HostState
+from tui.core.state import Connection, HostState, Link
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = T0 + timedelta(hours=1)
@@ -54,6 +54,7 @@ def box(name: str, *, state: str = "running", at: int = 0, mode: str = "default"
 
 def host(*containers: Container, networks: tuple[Network, ...] = (BRIDGE,)) -> HostState:
     return HostState(
+        connection=Connection(Link.LIVE),
         containers=MappingProxyType({c.id: c for c in containers}),
         networks=MappingProxyType({n.id: n for n in networks}),
     )
@@ -178,6 +179,7 @@ def test_a_summary_is_no_change_and_the_start_is_no_change():
     full = host(box("web"))
     summary = host(dataclasses.replace(box("web"), detail=Detail.SUMMARY, endpoints=()))
     log = ChangeLog()
+    assert log.observe(HostState(), NOW) == []  # nothing read yet
     assert log.observe(summary, NOW) == []  # not complete yet: no start yet
     assert log.observe(full, NOW) == []  # the start
     new = host(box("web"), dataclasses.replace(box("db"), detail=Detail.SUMMARY))

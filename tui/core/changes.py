@@ -27,7 +27,7 @@ from tui.core.audit import Finding
 from tui.core.document import container_entry
 from tui.core.model import Container, Detail, bracketed
 from tui.core.ports import Conflict
-from tui.core.state import HostState
+from tui.core.state import HostState, Link
 
 JSON = dict[str, Any]
 PortKey = tuple[int, str, str]
@@ -396,6 +396,8 @@ class ChangeLog:
     def __init__(self, limit: int = 10_000) -> None:
         self.view: View | None = None
         self.changes: deque[NetChange] = deque(maxlen=max(1, limit))
+        self.total = 0
+        """How many changes were ever told (the ring keeps the latest)."""
 
     def observe(
         self,
@@ -404,12 +406,14 @@ class ChangeLog:
         conflicts: Sequence[Conflict] | None = None,
         findings: Sequence[Finding] | None = None,
     ) -> list[NetChange]:
-        """The changes since the last state observed. The first complete state (every
-        container inspected) is where the story starts: it has no changes."""
-        if self.view is None and not state.synced:
+        """The changes since the last state observed. The first complete read of the
+        engine (the connection live, every container inspected) is where the story
+        starts: it has no changes."""
+        if self.view is None and not (state.synced and state.connection.link is Link.LIVE):
             return []
         view = view_of_state(state, self.view, conflicts, findings)
         found = [] if self.view is None else changes(self.view, view, time)
         self.view = view
         self.changes.extend(found)
+        self.total += len(found)
         return found

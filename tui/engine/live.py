@@ -55,7 +55,7 @@ EVENT_FILTERS = {"type": ["container", "network"]}
 # Container actions that cannot change what we show (exec, health, tty...).
 # A kill only sends a signal (a die follows if it ends the container), and an inspect
 # during it waits for the engine's lock.
-_QUIET_PREFIXES = (
+QUIET_ACTIONS = (
     "exec_",
     "health_status",
     "top",
@@ -259,7 +259,7 @@ class Live:
             else:
                 self._spawn(self._refresh_network(event))
             return
-        if event.type != "container" or event.action.startswith(_QUIET_PREFIXES):
+        if event.type != "container" or event.action.startswith(QUIET_ACTIONS):
             return
         if event.action in _HOST_ACTIONS:
             self._host_due.set()
