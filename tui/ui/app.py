@@ -253,6 +253,9 @@ class NetdockApp(ContainerActions, App[None]):
         self.push_screen(HelpScreen(rows))
 
     def action_filter(self) -> None:
+        if self.query_one(TabbedContent).active == "timeline":
+            self.timeline.open_filter()
+            return
         self.action_tab("containers")
         self.containers.open_filter()
 

@@ -109,13 +109,17 @@ class TimelineTab(Vertical):
         self._targets: dict[str, tuple[About, str]] = {}
 
     def compose(self) -> ComposeResult:
-        yield Input(
-            placeholder="filter: words of the subject or change; kind:port for port-* kinds",
-            id="timeline-filter",
-        )
+        # The table comes first: it is what the keys go to when the tab is shown.
         self.table = KeyedTable(COLUMNS, id="timeline-table")
         yield self.table
+        yield Input(
+            placeholder="/ filter: words of the subject or change; kind:port for port-* kinds",
+            id="timeline-filter",
+        )
         yield Static(id="timeline-status")
+
+    def open_filter(self) -> None:
+        self.query_one("#timeline-filter", Input).focus()
 
     def show(self, changes: Sequence[NetChange], total: int, history: Sequence[Event]) -> None:
         """The changes kept (oldest first; ``total`` ever told) and the engine's past."""
