@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui.core.changes import ChangeLog, changes, view_of_state
 from tui.core.model import Container, Endpoint, Network, PortBinding
-from tui.core.state import HostState
+from tui.core.state import Connection, HostState, Link
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 BRIDGE = Network("n-bridge", "bridge", "bridge", "local")
@@ -53,6 +53,7 @@ def fleet(n: int) -> HostState:
             )
         )  # fmt: skip
     return HostState(
+        connection=Connection(Link.LIVE),
         containers=MappingProxyType({c.id: c for c in boxes}),
         networks=MappingProxyType({BRIDGE.id: BRIDGE}),
     )
