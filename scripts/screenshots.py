@@ -130,6 +130,18 @@ async def shoot() -> None:
         await pilot.press("escape", "question_mark")
         await pilot.pause(0.3)
         app.save_screenshot("keys.svg", str(OUT))
+        # The timeline: the lab's -P container restarts, its host ports move, and the
+        # container that joined its namespace is left with loopback only.
+        await pilot.press("escape")
+        told = app.changelog.total
+        await asyncio.to_thread(docker, "restart", "-t", "0", "netdock-lab-bridge")
+        start = time.monotonic()
+        while not any(c.kind == "namespace-orphaned" for c in app.changelog.changes):
+            assert time.monotonic() - start < 20, f"no orphan told ({app.changelog.total - told})"
+            await pilot.pause(0.05)
+        await pilot.press("5")
+        await pilot.pause(0.5)
+        app.save_screenshot("timeline.svg", str(OUT))
 
 
 def main() -> int:

@@ -36,7 +36,10 @@ class FakeBackend:
         *,
         endpoint: str = "unix:///var/run/docker.sock",
         listing: Sequence[JSON] | None = None,
+        past: Sequence[JSON] = (),
     ) -> None:
+        self.past = list(past)
+        """The engine's recent events, served when asked for a time window."""
         self.containers = {
             c["Id"]: c for c in (captured_containers() if containers is None else containers)
         }
@@ -103,9 +106,13 @@ class FakeBackend:
         return self.networks.get(ref)
 
     async def events(
-        self, since: str | None, filters: Mapping[str, Sequence[str]]
+        self, since: str | None, filters: Mapping[str, Sequence[str]], until: str | None = None
     ) -> AsyncIterator[JSON]:
         self._check()
+        if until is not None:
+            for event in self.past:
+                yield event
+            return
         while (event := await self._events.get()) is not None:
             yield event
 

@@ -13,6 +13,8 @@ SUBCOMMANDS = {
     "ports": ("tui.cli.ports", "list host port bindings and listeners, and find collisions"),
     "audit": ("tui.cli.audit", "audit the network security of the engine and its containers"),
     "lab": ("tui.cli.lab", "set up (or remove) the four network modes side by side"),
+    "watch": ("tui.cli.watch", "print the network changes as they happen"),
+    "diff": ("tui.cli.diff", "compare two snapshot documents, or one with the engine now"),
 }
 
 

@@ -69,9 +69,10 @@ class Backend(Protocol):
         ...
 
     def events(
-        self, since: str | None, filters: Mapping[str, Sequence[str]]
+        self, since: str | None, filters: Mapping[str, Sequence[str]], until: str | None = None
     ) -> AsyncIterator[JSON]:
-        """The engine's event stream; it ends when the connection drops."""
+        """The engine's event stream; it ends when the connection drops, or at ``until``
+        (then it is the engine's recent past)."""
         ...
 
     # Actions. Each raises EngineRefused (NotFound when the object is gone) with the

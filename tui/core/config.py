@@ -20,7 +20,7 @@ from tui.core.audit import Acceptance, check_problem, glob_problem
 from tui.core.model import EMPTY
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TOP_KEYS = ("read_only", "image", "keys", "presets", "audit")
+_TOP_KEYS = ("read_only", "image", "timeline_limit", "keys", "presets", "audit")
 _AUDIT_KEYS = ("accept",)
 _ACCEPT_KEYS = ("check", "subjects", "reason")
 _PRESET_KEYS = ("key", "description", "image", "mode", "publish_all", "ports", "command")
@@ -69,6 +69,8 @@ class Config:
 
     read_only: bool | None = None
     image: str | None = None
+    timeline_limit: int | None = None
+    """How many changes the timeline keeps (a ring; 10,000 when unset)."""
     keys: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     """Binding ID -> key(s), as Textual's keymap takes them."""
     presets: tuple[Preset, ...] = ()
@@ -89,6 +91,9 @@ def merge(base: Config, over: Config) -> Config:
     return Config(
         read_only=over.read_only if over.read_only is not None else base.read_only,
         image=over.image if over.image is not None else base.image,
+        timeline_limit=(
+            over.timeline_limit if over.timeline_limit is not None else base.timeline_limit
+        ),
         keys=MappingProxyType({**base.keys, **over.keys}),
         presets=tuple(presets.values()),
         accept=(*base.accept, *over.accept),
@@ -241,6 +246,14 @@ class _Reader:
             raise self.fail(table, key, f"expected true or false, got {_kind(value)}")
         return value
 
+    def count(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail(table, key, f"expected a whole number from 1, got {value!r}")
+        return value
+
     def table(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> Mapping[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, dict):
@@ -376,6 +389,7 @@ def parse_config(text: str, source: str) -> Config:
     return Config(
         read_only=reader.boolean(data, "read_only", ()),
         image=reader.string(data, "image", ()),
+        timeline_limit=reader.count(data, "timeline_limit", ()),
         keys=MappingProxyType(dict(keys)) if keys else EMPTY,
         presets=tuple(_preset(reader, name, value) for name, value in presets.items()),
         accept=tuple(accepted),

@@ -12,6 +12,7 @@ from tui.core.namespaces import (
     host_mode_addresses,
     mode_of,
     namespace_chain,
+    orphaned,
     sharers,
 )
 from tui.core.rows import format_uptime
@@ -44,6 +45,8 @@ def _namespace_lines(state: HostState, container: Container) -> list[Line]:
         owner = direct_owner(state, container)
         if owner is None:
             lines.append(("namespace", f"joins {container.namespace_ref[:12]}, which is gone"))
+            if container.running:
+                lines.append(("", "orphaned: loopback only until it is recreated"))
         else:
             chain = namespace_chain(state, container)
             path = " -> ".join(c.name for c in (container, *chain))
@@ -51,6 +54,15 @@ def _namespace_lines(state: HostState, container: Container) -> list[Line]:
             if not chain[-1].running:
                 lines.append(
                     ("", f"{chain[-1].name} is {chain[-1].state}: no network until it runs")
+                )
+            elif orphaned(state, container):
+                lines.append(
+                    (
+                        "",
+                        f"orphaned: {chain[-1].name} was restarted or replaced after "
+                        f"{container.name} started, which kept only loopback; restart "
+                        f"{container.name} to join again",
+                    )
                 )
     direct = sharers(state, container)
     if direct:

@@ -6,7 +6,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from tui.core.model import Container, Endpoint, Network, Subnet
-from tui.core.namespaces import effective_endpoints, mode_of, namespace_root
+from tui.core.namespaces import effective_endpoints, mode_of, namespace_root, orphaned
 from tui.core.state import HostState
 
 
@@ -21,7 +21,8 @@ def _endpoint(ep: Endpoint) -> dict[str, Any]:
     }
 
 
-def _container(state: HostState, c: Container) -> dict[str, Any]:
+def container_entry(state: HostState, c: Container) -> dict[str, Any]:
+    """One container of the document."""
     root = namespace_root(state, c)
     owner = state.container(c.namespace_ref) if c.namespace_ref else None
     return {
@@ -33,6 +34,7 @@ def _container(state: HostState, c: Container) -> dict[str, Any]:
         "network_mode": c.network_mode,
         "shares_namespace_with": owner.name if owner else None,
         "namespace_root": root.name if root is not c else None,
+        "namespace_orphaned": orphaned(state, c),
         "networks": [_endpoint(ep) for ep in effective_endpoints(state, c)],
         "ports": [
             {
@@ -112,7 +114,8 @@ def snapshot_document(state: HostState) -> dict[str, Any]:
             "local": engine.local if engine else False,
         },
         "containers": [
-            _container(state, c) for c in sorted(state.containers.values(), key=lambda c: c.name)
+            container_entry(state, c)
+            for c in sorted(state.containers.values(), key=lambda c: c.name)
         ],
         "networks": [
             _network(state, n) for n in sorted(state.networks.values(), key=lambda n: n.name)

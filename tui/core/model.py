@@ -107,6 +107,11 @@ class Container:
     uts_mode: str = ""
     mount_sources: tuple[str, ...] = ()
     detail: Detail = Detail.INSPECT
+    pid: int | None = None
+    """``State.Pid``: its main process on the engine's host, while it runs."""
+    netns: int | None = None
+    """The inode of its network namespace, read from the kernel when the engine is local
+    (``/proc/<pid>/ns/net``): two containers share a namespace exactly when these match."""
 
     @property
     def running(self) -> bool:

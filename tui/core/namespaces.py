@@ -3,6 +3,13 @@
 A container started with ``--net=container:X`` has no endpoints of its own;
 its addresses are those of X, or of whoever X shares, to the end of the chain
 (A <- B <- C: C's addresses are A's).
+
+The engine resolves the owner once, when the joiner starts: a joiner whose owner then
+restarts, stops, or is removed (and perhaps recreated under the same name) stays in the
+old namespace, emptied of everything but loopback (portainer#8265). Such a joiner is
+*orphaned*: the engine's own facts tell (the owner is gone, is another container, is not
+running, or started after the joiner), and where the kernel was read, the two network
+namespaces' inodes confirm it.
 """
 
 from __future__ import annotations
@@ -49,6 +56,26 @@ def namespace_chain(state: HostState, container: Container) -> tuple[Container, 
     return tuple(chain)
 
 
+def orphaned(state: HostState, container: Container) -> bool:
+    """A running joiner left in an emptied namespace: what it joined is no longer its
+    namespace root's (down a chain, only the root's namespace holds the network)."""
+    if container.namespace_ref is None or not container.running:
+        return False
+    chain = namespace_chain(state, container)
+    if not chain or chain[-1].namespace_ref is not None:
+        return True  # the owner (or one further up) is gone
+    root = chain[-1]
+    if not root.running:
+        return True
+    if container.netns is not None and root.netns is not None:
+        return container.netns != root.netns
+    if mode_of(state, root) == Mode.HOST:
+        return False  # a host-mode root's namespace is the host's: a restart keeps it
+    if root.started_at is None or container.started_at is None:
+        return False
+    return root.started_at > container.started_at
+
+
 def namespace_root(state: HostState, container: Container) -> Container:
     """The container that really holds the namespace (itself when not in container mode)."""
     chain = namespace_chain(state, container)
@@ -86,14 +113,17 @@ def all_sharers(state: HostState, container: Container) -> tuple[Container, ...]
 
 
 def effective_endpoints(state: HostState, container: Container) -> tuple[Endpoint, ...]:
-    """The endpoints a container really has: its namespace root's, in container mode."""
+    """The endpoints a container really has: its namespace root's, in container mode;
+    none for an orphaned joiner (loopback only)."""
+    if orphaned(state, container):
+        return ()
     return namespace_root(state, container).endpoints
 
 
 def host_mode_addresses(state: HostState, container: Container) -> tuple[HostAddress, ...]:
     """The host's addresses a host-mode container can be reached on (known when the engine
     is local): not link-local ones, nor the host ends of containers' veth pairs."""
-    if mode_of(state, namespace_root(state, container)) != Mode.HOST:
+    if mode_of(state, namespace_root(state, container)) != Mode.HOST or orphaned(state, container):
         return ()
     return tuple(
         a

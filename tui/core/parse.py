@@ -239,6 +239,7 @@ def parse_container(doc: Any) -> Container | None:
             s for s in (_str(_dict(m).get("Source")) for m in _list(doc.get("Mounts"))) if s
         ),
         detail=Detail.INSPECT,
+        pid=(_int(state.get("Pid")) or None) if running else None,
     )
 
 

@@ -67,6 +67,24 @@ class Conflict:
         """A risk, not a failure: ``netdock ports --check`` lets it pass."""
         return self.kind == Kind.IN_DYNAMIC_RANGE
 
+    @property
+    def key(self) -> str:
+        """Stable across analyses while the same parties collide the same way."""
+        parties = ",".join((*self.container_ids, *self.processes))
+        return f"{self.kind}:{self.host_port}/{self.proto}:{','.join(self.host_ips)}:{parties}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The collision in ``netdock ports --json``."""
+        return {
+            "kind": self.kind,
+            "proto": self.proto,
+            "host_port": self.host_port,
+            "host_ips": list(self.host_ips),
+            "containers": list(self.containers),
+            "processes": list(self.processes),
+            "message": self.message,
+        }
+
     def sort_key(self) -> tuple[int, str, int, tuple[str, ...], tuple[str, ...]]:
         return (
             self.host_port,
@@ -703,18 +721,7 @@ def ports_document(
             }
             for r in listener_rows(state)
         ],
-        "conflicts": [
-            {
-                "kind": c.kind,
-                "proto": c.proto,
-                "host_port": c.host_port,
-                "host_ips": list(c.host_ips),
-                "containers": list(c.containers),
-                "processes": list(c.processes),
-                "message": c.message,
-            }
-            for c in conflicts
-        ],
+        "conflicts": [c.to_json() for c in conflicts],
     }
 
 

@@ -15,6 +15,7 @@ from tui.core.namespaces import (
     effective_endpoints,
     host_mode_addresses,
     mode_of,
+    orphaned,
 )
 from tui.core.state import HostState
 
@@ -113,7 +114,9 @@ def namespace_cell(state: HostState, container: Container, sharer_counts: Mappin
     """``-> owner`` for a container-mode container; ``shared by N`` for an owner."""
     if container.namespace_ref is not None:
         owner = direct_owner(state, container)
-        return f"-> {owner.name}" if owner else f"-> {container.namespace_ref[:12]} (gone)"
+        if owner is None:
+            return f"-> {container.namespace_ref[:12]} (gone)"
+        return f"-> {owner.name}" + (" (orphaned)" if orphaned(state, container) else "")
     count = sharer_counts.get(container.id, 0)
     return f"shared by {count}" if count else ""
 
@@ -132,7 +135,11 @@ def container_row(
         ]
     macs = [ep.mac for ep in endpoints if ep.mac]
     networks = ", ".join(ep.network for ep in container.endpoints) or (
-        "" if container.namespace_ref is None else "(shared)"
+        ""
+        if container.namespace_ref is None
+        else "(loopback only)"
+        if orphaned(state, container)
+        else "(shared)"
     )
     return ContainerRow(
         name=container.name,

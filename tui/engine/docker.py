@@ -151,11 +151,13 @@ class DockerBackend:
         return await self._get_or_none(f"networks/{ref}")
 
     async def events(
-        self, since: str | None, filters: Mapping[str, Sequence[str]]
+        self, since: str | None, filters: Mapping[str, Sequence[str]], until: str | None = None
     ) -> AsyncIterator[JSON]:
         params: dict[str, str] = {"filters": json.dumps({k: list(v) for k, v in filters.items()})}
         if since is not None:
             params["since"] = since
+        if until is not None:
+            params["until"] = until
         async with (
             self._errors(),
             (await self._client())._query(

@@ -23,7 +23,7 @@ from tui.core.backend import (
     EnginePermissionDenied,
     EngineUnavailable,
 )
-from tui.core.model import DaemonFacts, Event, HostFacts
+from tui.core.model import Container, DaemonFacts, Event, HostFacts
 from tui.core.parse import (
     parse_container,
     parse_container_summary,
@@ -49,12 +49,13 @@ from tui.core.state import (
     reduce,
 )
 from tui.engine.firstread import FirstRead
+from tui.engine.kernel import with_netns
 
 EVENT_FILTERS = {"type": ["container", "network"]}
 # Container actions that cannot change what we show (exec, health, tty...).
 # A kill only sends a signal (a die follows if it ends the container), and an inspect
 # during it waits for the engine's lock.
-_QUIET_PREFIXES = (
+QUIET_ACTIONS = (
     "exec_",
     "health_status",
     "top",
@@ -113,6 +114,10 @@ class Live:
         self._publish = publish
         self._read_host = read_host if backend.local else None
         self._read_daemon = read_daemon
+        # The kernel confirms who shares a namespace, when the engine's processes are ours.
+        self._kernel: Callable[[Container], Container] = (
+            with_netns if backend.local else lambda c: c
+        )
         self._on_event_applied = on_event_applied
         self._last_event: Event | None = None
         self._inflight: dict[str, asyncio.Task[None]] = {}
@@ -194,7 +199,7 @@ class Live:
                     raise answer
                 inspected.append(summary)
             elif (container := parse_container(answer)) is not None:
-                inspected.append(container)
+                inspected.append(self._kernel(container))
         self.apply(Resynced(tuple(inspected), known_networks))
         if self._read_daemon is not None:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
@@ -254,7 +259,7 @@ class Live:
             else:
                 self._spawn(self._refresh_network(event))
             return
-        if event.type != "container" or event.action.startswith(_QUIET_PREFIXES):
+        if event.type != "container" or event.action.startswith(QUIET_ACTIONS):
             return
         if event.action in _HOST_ACTIONS:
             self._host_due.set()
@@ -326,6 +331,8 @@ class Live:
             # Each answer is shown at once, even when a newer event asks for another
             # read: an inspect can wait on the engine's lock while a container starts.
             container = parse_container(doc) if doc is not None else None
+            if container is not None:
+                container = self._kernel(container)
             self.apply(ContainerSeen(container) if container else ContainerGone(cid))
             for done in events:
                 self._applied(done)

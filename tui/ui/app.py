@@ -15,10 +15,14 @@ from textual.lazy import Lazy
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from tui.core.audit import assess
+from tui.core.backend import EngineError
+from tui.core.changes import ChangeLog
 from tui.core.config import Config
+from tui.core.model import Event
+from tui.core.parse import parse_event
 from tui.core.ports import find_conflicts
 from tui.core.state import HostState
-from tui.engine.live import Live
+from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
 from tui.ui.actions import ContainerActions
 from tui.ui.marks import container_marks, header_segments
 from tui.ui.screens.help import HelpScreen
@@ -26,6 +30,7 @@ from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.networks import NetworksTab
 from tui.ui.tabs.ports import PortsTab
 from tui.ui.tabs.security import SecurityTab
+from tui.ui.tabs.timeline import TimelineTab
 from tui.ui.widgets.header import EngineHeader
 
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
@@ -33,6 +38,9 @@ from tui.ui.widgets.header import EngineHeader
 COALESCE_SECONDS = 0.005
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
+# The timeline's "before netdock started": the engine's events of the last hour, at most.
+HISTORY_SECONDS = 3600
+HISTORY_LIMIT = 1000
 
 
 def utc_now() -> datetime:
@@ -59,6 +67,7 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("2", "tab('networks')", "Networks", show=False, id="tab_networks"),
         Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
         Binding("4", "tab('security')", "Security", show=False, id="tab_security"),
+        Binding("5", "tab('timeline')", "Timeline", show=False, id="tab_timeline"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="next_tab"),
         Binding(
             "left_square_bracket", "previous_tab", "Previous tab", show=False, id="previous_tab"
@@ -93,6 +102,8 @@ class NetdockApp(ContainerActions, App[None]):
         self._start_problems = [*config_problems, *self._init_actions(config, taken)]
         self.now = now
         self.state = HostState()
+        self.changelog = ChangeLog(config.timeline_limit or 10_000)
+        self.history: list[Event] = []
         self._repaint_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
@@ -104,6 +115,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.networks = NetworksTab(id="networks-tab")
         self.ports = PortsTab(id="ports-tab")
         self.security = SecurityTab(self.config.accept, id="security-tab")
+        self.timeline = TimelineTab(self.now, id="timeline-tab")
         yield self.header
         with TabbedContent(id="tabs"):
             with TabPane("Containers [1]", id="containers"):
@@ -115,6 +127,8 @@ class NetdockApp(ContainerActions, App[None]):
                 yield Lazy(self.ports)
             with TabPane("Security [4]", id="security"):
                 yield Lazy(self.security)
+            with TabPane("Timeline [5]", id="timeline"):
+                yield Lazy(self.timeline)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -122,6 +136,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.query_one("#containers-table").focus()
         self._repaint()
         self.follow_engine()
+        self.read_history()
         self.set_interval(CLOCK_SECONDS, self._repaint)
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
@@ -136,10 +151,29 @@ class NetdockApp(ContainerActions, App[None]):
         """The one long-lived worker that owns the event stream."""
         await self.live.run()
 
+    @work(group="history")
+    async def read_history(self) -> None:
+        """The engine's own events of the last hour, for the timeline's start."""
+        until = time.time()
+        since = f"{until - HISTORY_SECONDS:.3f}"
+        try:
+            raw = [e async for e in self.live.backend.events(since, EVENT_FILTERS, f"{until:.3f}")]
+        except EngineError:
+            return  # no past to show: the timeline starts now
+        events = [
+            e
+            for e in map(parse_event, raw)
+            if e is not None and not e.action.startswith(QUIET_ACTIONS)
+        ]
+        self.history = events[-HISTORY_LIMIT:]
+        self._repaint()
+
     # state -> screen -------------------------------------------------------
 
     def on_state(self, state: HostState) -> None:
         self.state = state
+        # Every state, not only those repainted: a change undone within one repaint is told.
+        self.changelog.observe(state, self.now())
         if not self._repaint_due:
             self._repaint_due = True
             # An event after a quiet spell is painted at once; in a burst, repainting
@@ -160,6 +194,7 @@ class NetdockApp(ContainerActions, App[None]):
     def _paint(self, state: HostState) -> None:
         if state.synced:
             conflicts, findings = find_conflicts(state), assess(state, self.config.accept).findings
+            self.changelog.observe(state, self.now(), conflicts, findings)
             segments = header_segments(conflicts, findings)
         else:  # the list's summaries lack what the analyses read: no guesses meanwhile
             conflicts, findings = (), ()
@@ -179,6 +214,8 @@ class NetdockApp(ContainerActions, App[None]):
                 self.ports.show_state(state, conflicts)
             case "security":
                 self.security.show_state(state)
+            case "timeline":
+                self.timeline.show(self.changelog.changes, self.changelog.total, self.history)
 
     # actions ---------------------------------------------------------------
 
@@ -198,6 +235,14 @@ class NetdockApp(ContainerActions, App[None]):
                 break
         self.refresh_bindings()
 
+    def on_timeline_tab_jump(self, event: TimelineTab.Jump) -> None:
+        """Enter on a change: its container (the filter set to its name) or network."""
+        if event.about == "network":
+            self.action_tab("networks")
+        elif event.about == "container":
+            self.action_tab("containers")
+            self.containers.open_filter(event.subject)
+
     def action_help(self) -> None:
         rows = []
         for binding in [*self.BINDINGS, *self.preset_bindings]:
@@ -208,6 +253,9 @@ class NetdockApp(ContainerActions, App[None]):
         self.push_screen(HelpScreen(rows))
 
     def action_filter(self) -> None:
+        if self.query_one(TabbedContent).active == "timeline":
+            self.timeline.open_filter()
+            return
         self.action_tab("containers")
         self.containers.open_filter()
 

@@ -30,7 +30,7 @@ from tui.core.audit.view import (
     normal_path,
 )
 from tui.core.model import Container, Mode
-from tui.core.namespaces import namespace_chain
+from tui.core.namespaces import namespace_chain, orphaned
 
 
 def _cap_names(caps: Iterable[str]) -> set[str]:
@@ -149,8 +149,8 @@ def _socket(view: View, c: Container) -> Iterator[Finding]:
 
 
 def _inherited(view: View, c: Container) -> Iterator[Finding]:
-    if c.namespace_ref is None:
-        return
+    if c.namespace_ref is None or orphaned(view.state, c):
+        return  # an orphaned joiner has only loopback: nothing is inherited any more
     chain = namespace_chain(view.state, c)
     host = next((o for o in chain if view.mode(o) == Mode.HOST), None)
     if host is not None:

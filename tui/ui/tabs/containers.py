@@ -184,10 +184,13 @@ class ContainersTab(Vertical):
         self._show_detail()
         self.post_message(self.Selected(event.row_key.value if event.row_key else None))
 
-    def open_filter(self) -> None:
+    def open_filter(self, text: str | None = None) -> None:
+        """Show the filter and type in it (``text``: filter by that at once)."""
         field = self.query_one("#filter", Input)
         field.add_class("shown")
         field.focus()
+        if text is not None:
+            field.value = text
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

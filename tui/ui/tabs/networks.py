@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from tui.core.document import attached_names, attachments, gateway_of
 from tui.core.model import Network
+from tui.core.namespaces import all_sharers, orphaned
 from tui.core.state import HostState
 from tui.ui.widgets.keyed_table import KeyedTable
 
@@ -50,6 +51,12 @@ def network_detail(state: HostState, network: Network) -> Text:
         text.append(
             f"  {c.name:<28} {c.state:<9} {address:<20} {ep.mac or '':<18} {ep.ipv6 or ''}\n"
         )
+        # Who joined its namespace: on this network through it, unless left behind.
+        for joiner in all_sharers(state, c):
+            if orphaned(state, joiner):
+                text.append(f"    {joiner.name:<26} orphaned: loopback only\n", style="red")
+            else:
+                text.append(f"    {joiner.name:<26} {joiner.state:<9} via {c.name}\n", style="dim")
     text.rstrip()
     return text
 

@@ -1,0 +1,72 @@
+"""Orphaned joiners, judged from hand-built facts (the engine's, and the kernel's)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+
+from tui.core.audit import audit
+from tui.core.document import snapshot_document
+from tui.core.model import Container, Endpoint
+from tui.core.namespaces import effective_endpoints, orphaned
+from tui.core.state import HostState
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+BRIDGE = (Endpoint("bridge", "n1", "172.17.0.2", 16, "172.17.0.1", mac="02:42:ac:11:00:02"),)
+
+
+def box(cid: str, *, mode: str = "default", at: int = 0, state: str = "running", **kw) -> Container:
+    return Container(
+        id=cid, name=cid, image="img", state=state, network_mode=mode,
+        namespace_ref=mode.partition(":")[2] or None,
+        endpoints=() if mode.startswith("container:") else BRIDGE,
+        started_at=T0 + timedelta(seconds=at), **kw,
+    )  # fmt: skip
+
+
+def host(*containers: Container) -> HostState:
+    return HostState(containers=MappingProxyType({c.id: c for c in containers}))
+
+
+def test_a_joiner_started_after_its_owner_shares_its_network():
+    s = host(box("own"), box("join", mode="container:own", at=5))
+    assert not orphaned(s, s.containers["join"])
+    assert effective_endpoints(s, s.containers["join"]) == BRIDGE
+
+
+def test_an_owner_restarted_after_the_joiner_started_orphans_it():
+    s = host(box("own", at=10), box("join", mode="container:own", at=5))
+    join = s.containers["join"]
+    assert orphaned(s, join) and effective_endpoints(s, join) == ()
+    entry = next(c for c in snapshot_document(s)["containers"] if c["name"] == "join")
+    assert entry["namespace_orphaned"] is True and entry["networks"] == []
+    assert entry["shares_namespace_with"] == "own"
+
+
+def test_an_owner_gone_or_stopped_orphans_a_running_joiner_only():
+    assert orphaned(host(box("join", mode="container:own")), box("join", mode="container:own"))
+    stopped = host(box("own", state="exited"), box("join", mode="container:own", at=5))
+    assert orphaned(stopped, stopped.containers["join"])
+    idle = host(box("own", at=10), box("join", mode="container:own", state="exited"))
+    assert not orphaned(idle, idle.containers["join"])
+
+
+def test_the_kernel_overrules_the_clock():
+    s = host(box("own", at=10, netns=7), box("join", mode="container:own", at=5, netns=7))
+    assert not orphaned(s, s.containers["join"])
+    s = host(box("own", netns=8), box("join", mode="container:own", at=5, netns=7))
+    assert orphaned(s, s.containers["join"])
+
+
+def test_down_a_chain_only_the_roots_namespace_counts():
+    s = host(
+        box("a", at=10), box("b", mode="container:a", at=5), box("c", mode="container:b", at=6)
+    )
+    assert orphaned(s, s.containers["b"]) and orphaned(s, s.containers["c"])
+
+
+def test_an_orphan_inherits_no_exposure_from_a_privileged_owner():
+    healthy = host(box("own", privileged=True), box("join", mode="container:own", at=5))
+    assert any("join" in f.subjects for f in audit(healthy))
+    gone = host(box("own", at=10, privileged=True), box("join", mode="container:own", at=5))
+    assert not any(f.subjects == ("join",) for f in audit(gone))
