@@ -27,6 +27,7 @@ from tui.ui.tabs.networks import NetworksTab
 from tui.ui.tabs.ports import PortsTab
 from tui.ui.tabs.security import SecurityTab
 from tui.ui.widgets.header import EngineHeader
+from tui.ui.widgets.table import KeyedTable
 
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
 # repaint at most this often, so a burst costs one repaint, not one per event.
@@ -55,6 +56,7 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
         Binding("o", "sort", "Sort", id="sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse_sort"),
+        Binding("w", "wide", "Wide", show=False, id="wide"),
         Binding("1", "tab('containers')", "Containers", show=False, id="tab_containers"),
         Binding("2", "tab('networks')", "Networks", show=False, id="tab_networks"),
         Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
@@ -93,6 +95,7 @@ class NetdockApp(ContainerActions, App[None]):
         self._start_problems = [*config_problems, *self._init_actions(config, taken)]
         self.now = now
         self.state = HostState()
+        self.wide = False
         self._repaint_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
@@ -190,6 +193,8 @@ class NetdockApp(ContainerActions, App[None]):
         self.refresh_bindings()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        for table in event.pane.query(KeyedTable):  # a tab mounted late catches up
+            table.wide = self.wide
         self._repaint()
         # The keys go to what the user now sees: the tab's table (or tree).
         for widget in event.pane.query("*"):
@@ -220,6 +225,13 @@ class NetdockApp(ContainerActions, App[None]):
 
     def action_reverse_sort(self) -> None:
         self.containers.reverse_sort()
+
+    def action_wide(self) -> None:
+        """Every column at full width (scrolling sideways), or only what fits."""
+        self.wide = not self.wide
+        for table in self.query(KeyedTable):
+            table.wide = self.wide
+        self.notify("wide view" if self.wide else "columns that fit", timeout=1.5)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

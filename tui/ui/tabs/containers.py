@@ -12,14 +12,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
 from tui.core.state import HostState
-from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.widgets.table import Column, KeyedTable
 
 STATE_STYLE = {
     "running": "green",
@@ -31,10 +31,19 @@ STATE_STYLE = {
     "removing": "dim",
 }
 SORTS = ("name", "state", "mode", "ipv4", "up")
-MARK_COLUMN = ("mark", " ")
-# The full list is in the detail pane; the table keeps every column on screen.
-PORTS_WIDTH = 40
-NETWORKS_WIDTH = 24
+# As the screen narrows, MAC goes first, then NETWORKS; then PORTS, NAMESPACE and NAME
+# fold (the full values are in the detail pane). `w` shows them all.
+GIVING_WAY: dict[str, dict[str, Any]] = {
+    "NAME": {"min_width": 14},
+    "NETWORKS": {"drop": 2, "max_width": 24, "fold": abbreviate},
+    "MAC": {"drop": 1},
+    "PORTS": {"min_width": 12, "max_width": 40, "fold": abbreviate},
+    "NAMESPACE": {"min_width": 10},
+}
+TABLE_COLUMNS = (
+    Column("mark", " "),
+    *(Column(label.lower(), label, **GIVING_WAY.get(label, {})) for label in COLUMNS),
+)
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
@@ -99,8 +108,7 @@ class ContainersTab(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
-        columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS)]
-        self.table = KeyedTable(columns, id="containers-table")
+        self.table = KeyedTable(TABLE_COLUMNS, id="containers-table")
         yield self.table
         yield Static(id="detail")
 
@@ -138,13 +146,13 @@ class ContainersTab(Vertical):
                 status or row.state,
                 style="bold yellow" if status else STATE_STYLE.get(row.state, ""),
             )
-            ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH), style="" if c.running else "dim")
+            ports_cell = Text(row.ports, style="" if c.running else "dim")
             rows[c.id] = (
                 self._marks.get(c.id, ""),
                 row.name,
                 state_cell,
                 row.mode,
-                abbreviate(row.networks, NETWORKS_WIDTH),
+                row.networks,
                 row.ipv4,
                 row.mac,
                 ports_cell,
@@ -154,6 +162,7 @@ class ContainersTab(Vertical):
             keys[c.id] = sort_key(self.sort_field, row, c)
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
+        self.table.set_sort_marker(self.sort_field, self.sort_reverse)
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -179,10 +188,10 @@ class ContainersTab(Vertical):
     def watch_query(self) -> None:
         self._redraw()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()
-        self.post_message(self.Selected(event.row_key.value if event.row_key else None))
+        self.post_message(self.Selected(event.key))
 
     def open_filter(self) -> None:
         field = self.query_one("#filter", Input)

@@ -7,12 +7,12 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.core.document import attached_names, attachments, gateway_of
 from tui.core.model import Network
 from tui.core.state import HostState
-from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.widgets.table import KeyedTable
 
 COLUMNS = [
     ("name", "NAME"),
@@ -84,6 +84,6 @@ class NetworksTab(Vertical):
         detail = self.query_one("#network-detail", Static)
         detail.update(network_detail(self._state, network) if network else "")
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.core.ports import (
     BindingRow,
@@ -24,7 +24,7 @@ from tui.core.ports import (
     port_bindings,
 )
 from tui.core.state import HostState
-from tui.ui.widgets.keyed_table import Cell, KeyedTable
+from tui.ui.widgets.table import Cell, KeyedTable
 
 COLUMNS = [
     ("mark", " "),
@@ -209,6 +209,6 @@ class PortsTab(Vertical):
     def action_toggle_collisions(self) -> None:
         self.collisions_only = not self.collisions_only
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()
