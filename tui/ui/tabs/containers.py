@@ -19,7 +19,7 @@ from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
 from tui.core.state import HostState
-from tui.ui.widgets.table import Column, KeyedTable
+from tui.ui.widgets.table import LAST_RESORT, Column, KeyedTable
 
 STATE_STYLE = {
     "running": "green",
@@ -32,12 +32,13 @@ STATE_STYLE = {
 }
 SORTS = ("name", "state", "mode", "ipv4", "up")
 # As the screen narrows, MAC goes first, then NETWORKS; then PORTS, NAMESPACE and NAME
-# fold (the full values are in the detail pane). `w` shows them all.
+# fold (the full values are in the detail pane); at last UP goes. `w` shows them all.
 GIVING_WAY: dict[str, dict[str, Any]] = {
-    "NAME": {"min_width": 14},
+    "NAME": {"min_width": 12},
+    "UP": {"drop": LAST_RESORT},
     "NETWORKS": {"drop": 2, "max_width": 24, "fold": abbreviate},
     "MAC": {"drop": 1},
-    "PORTS": {"min_width": 12, "max_width": 40, "fold": abbreviate},
+    "PORTS": {"min_width": 10, "max_width": 40, "fold": abbreviate},
     "NAMESPACE": {"min_width": 10},
 }
 TABLE_COLUMNS = (

@@ -12,15 +12,16 @@ from textual.widgets import Static
 from tui.core.document import attached_names, attachments, gateway_of
 from tui.core.model import Network
 from tui.core.state import HostState
-from tui.ui.widgets.table import KeyedTable
+from tui.ui.widgets.table import Column, KeyedTable
 
+# As the screen narrows, SCOPE goes first (the pane below says it), then GATEWAYS.
 COLUMNS = [
-    ("name", "NAME"),
-    ("driver", "DRIVER"),
-    ("scope", "SCOPE"),
-    ("subnets", "SUBNETS"),
-    ("gateways", "GATEWAYS"),
-    ("attached", "CONTAINERS"),
+    Column("name", "NAME", min_width=16),
+    Column("driver", "DRIVER"),
+    Column("scope", "SCOPE", drop=1),
+    Column("subnets", "SUBNETS", min_width=18),
+    Column("gateways", "GATEWAYS", drop=2),
+    Column("attached", "CONTAINERS"),
 ]
 
 

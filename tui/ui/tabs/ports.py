@@ -24,18 +24,20 @@ from tui.core.ports import (
     port_bindings,
 )
 from tui.core.state import HostState
-from tui.ui.widgets.table import Cell, KeyedTable
+from tui.ui.widgets.table import Cell, Column, KeyedTable
 
+# As the screen narrows, BINDING goes first, then → PORT (both are in the pane below);
+# then the name folds.
 COLUMNS = [
-    ("mark", " "),
-    ("host_ip", "HOST IP"),
-    ("host_port", "PORT"),
-    ("proto", "PROTO"),
-    ("who", "CONTAINER / PROCESS"),
-    ("target", "→ PORT"),
-    ("state", "STATE"),
-    ("binding", "BINDING"),
-    ("conflict", "COLLISION"),
+    Column("mark", " "),
+    Column("host_ip", "HOST IP"),
+    Column("host_port", "PORT"),
+    Column("proto", "PROTO"),
+    Column("who", "CONTAINER / PROCESS", min_width=16),
+    Column("target", "→ PORT", drop=2),
+    Column("state", "STATE"),
+    Column("binding", "BINDING", drop=1),
+    Column("conflict", "COLLISION"),
 ]
 CONFLICT_STYLE = "bold red"
 WARNING_STYLE = "yellow"

@@ -43,6 +43,7 @@ from textual.strip import Strip
 
 Cell = str | Text
 PADDING = 1  # cells of space on each side of a column
+LAST_RESORT = 10  # columns of this drop rank and higher go only after the folds
 LINE_CACHE = 1024
 
 
@@ -53,7 +54,8 @@ class Column:
     ``drop``: when the columns do not fit, those with a rank are hidden, lowest rank
     first. ``min_width``: after that, this column may be narrowed down to it (the
     rightmost first), its cells folded by ``fold`` (text, width) -> text, or cut
-    with an ellipsis.
+    with an ellipsis. Ranks from ``LAST_RESORT`` on are hidden only if the folds
+    were not enough.
     ``max_width``: never wider than this (the full value is in the detail pane).
     """
 
@@ -83,6 +85,25 @@ def _fit(column: Column, cell: Cell, width: int) -> Text:
         text = Text(column.fold(text.plain, width), style=text.style)
     text.truncate(width, overflow="ellipsis", pad=True)
     return text
+
+
+def _total(widths: Sequence[int], shown: Iterable[int]) -> int:
+    return sum(widths[i] + 2 * PADDING for i in shown)
+
+
+def _folded(
+    columns: Sequence[Column], natural: list[int], shown: list[int], room: int
+) -> list[int]:
+    """The widths once the foldable columns gave way, the rightmost first, to fit ``room``."""
+    widths = list(natural)
+    for i in reversed(shown):
+        excess = _total(widths, shown) - room
+        if excess <= 0:
+            break
+        floor = columns[i].min_width
+        if floor is not None and widths[i] > floor:
+            widths[i] = max(floor, widths[i] - excess)
+    return widths
 
 
 class RowMessage(Message):
@@ -262,28 +283,21 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def _relayout(self) -> None:
         """Choose the columns shown and their widths for the width we have."""
-        widths = self._natural_widths()
+        natural = self._natural_widths()
         shown = list(range(len(self.columns)))
+        widths = natural
         room = self.scrollable_content_region.width if self.is_mounted else 0
         if not self.wide and room > 0:
-
-            def total() -> int:
-                return sum(widths[i] + 2 * PADDING for i in shown)
-
-            droppable = sorted(
-                (c.drop, i) for i, c in enumerate(self.columns) if c.drop is not None
-            )
-            for _, i in droppable:
-                if total() <= room:
+            ranked = sorted((c.drop, i) for i, c in enumerate(self.columns) if c.drop is not None)
+            for rank, i in ranked:
+                if rank >= LAST_RESORT or _total(natural, shown) <= room:
                     break
                 shown.remove(i)
-            for i in reversed(shown):  # the columns on the right give way first
-                excess = total() - room
-                floor = self.columns[i].min_width
-                if excess <= 0:
-                    break
-                if floor is not None and widths[i] > floor:
-                    widths[i] = max(floor, widths[i] - excess)
+            widths = _folded(self.columns, natural, shown, room)
+            for rank, i in ranked:
+                if rank >= LAST_RESORT and _total(widths, shown) > room:
+                    shown.remove(i)
+                    widths = _folded(self.columns, natural, shown, room)
         layout = tuple((i, widths[i]) for i in shown)
         if layout != self._shown:
             self._shown = layout
