@@ -231,7 +231,6 @@ class NetdockApp(ContainerActions, App[None]):
         self.wide = not self.wide
         for table in self.query(KeyedTable):
             table.wide = self.wide
-        self.notify("wide view" if self.wide else "columns that fit", timeout=1.5)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
