@@ -9,7 +9,8 @@ from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
 
-from tui.ui.widgets.table import Column, KeyedTable
+from tui.ui.columns import Column
+from tui.ui.widgets.table import KeyedTable
 
 COLUMNS = [Column("name", "NAME"), Column("value", "VALUE")]
 

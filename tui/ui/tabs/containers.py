@@ -17,34 +17,12 @@ from textual.widgets import Input, Static
 from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
-from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
+from tui.core.rows import ContainerRow, container_row
 from tui.core.state import HostState
-from tui.ui.widgets.table import LAST_RESORT, Column, KeyedTable
+from tui.ui.columns import CONTAINER_COLUMNS, container_cells
+from tui.ui.widgets.table import KeyedTable
 
-STATE_STYLE = {
-    "running": "green",
-    "paused": "blue",
-    "restarting": "yellow",
-    "created": "yellow",
-    "exited": "dim",
-    "dead": "red",
-    "removing": "dim",
-}
 SORTS = ("name", "state", "mode", "ipv4", "up")
-# As the screen narrows, MAC goes first, then NETWORKS; then PORTS, NAMESPACE and NAME
-# fold (the full values are in the detail pane); at last UP goes. `w` shows them all.
-GIVING_WAY: dict[str, dict[str, Any]] = {
-    "NAME": {"min_width": 12},
-    "UP": {"drop": LAST_RESORT},
-    "NETWORKS": {"drop": 2, "max_width": 24, "fold": abbreviate},
-    "MAC": {"drop": 1},
-    "PORTS": {"min_width": 10, "max_width": 40, "fold": abbreviate},
-    "NAMESPACE": {"min_width": 10},
-}
-TABLE_COLUMNS = (
-    Column("mark", " "),
-    *(Column(label.lower(), label, **GIVING_WAY.get(label, {})) for label in COLUMNS),
-)
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
@@ -109,7 +87,7 @@ class ContainersTab(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
-        self.table = KeyedTable(TABLE_COLUMNS, id="containers-table")
+        self.table = KeyedTable(CONTAINER_COLUMNS, id="containers-table")
         yield self.table
         yield Static(id="detail")
 
@@ -142,23 +120,10 @@ class ContainersTab(Vertical):
             row = container_row(state, c, now, counts)
             if not matches(self.query, state, c, row):
                 continue
-            status = self._busy.get(c.id)
-            state_cell = Text(
-                status or row.state,
-                style="bold yellow" if status else STATE_STYLE.get(row.state, ""),
-            )
-            ports_cell = Text(row.ports, style="" if c.running else "dim")
+            cells = container_cells(row, c.running, self._busy.get(c.id))
             rows[c.id] = (
                 self._marks.get(c.id, ""),
-                row.name,
-                state_cell,
-                row.mode,
-                row.networks,
-                row.ipv4,
-                row.mac,
-                ports_cell,
-                row.namespace,
-                row.up,
+                *(Text(text, style=style) if style else text for text, style in cells),
             )
             keys[c.id] = sort_key(self.sort_field, row, c)
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)

@@ -12,7 +12,8 @@ from textual.widgets import Static
 from tui.core.document import attached_names, attachments, gateway_of
 from tui.core.model import Network
 from tui.core.state import HostState
-from tui.ui.widgets.table import Column, KeyedTable
+from tui.ui.columns import Column
+from tui.ui.widgets.table import KeyedTable
 
 # As the screen narrows, SCOPE goes first (the pane below says it), then GATEWAYS.
 COLUMNS = [

@@ -24,7 +24,8 @@ from tui.core.ports import (
     port_bindings,
 )
 from tui.core.state import HostState
-from tui.ui.widgets.table import Cell, Column, KeyedTable
+from tui.ui.columns import Column
+from tui.ui.widgets.table import Cell, KeyedTable
 
 # As the screen narrows, BINDING goes first, then → PORT (both are in the pane below);
 # then the name folds.

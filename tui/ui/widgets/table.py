@@ -24,8 +24,7 @@ column at full width, scrolling horizontally if need be (k9s's wide view).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -41,30 +40,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.ui.columns import PADDING, Column, fit, layout, natural_width, total
+
 Cell = str | Text
-PADDING = 1  # cells of space on each side of a column
-LAST_RESORT = 10  # columns of this drop rank and higher go only after the folds
 LINE_CACHE = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A column: its key and header; how it gives way when the screen is narrow.
-
-    ``drop``: when the columns do not fit, those with a rank are hidden, lowest rank
-    first. ``min_width``: after that, this column may be narrowed down to it (the
-    rightmost first), its cells folded by ``fold`` (text, width) -> text, or cut
-    with an ellipsis. Ranks from ``LAST_RESORT`` on are hidden only if the folds
-    were not enough.
-    ``max_width``: never wider than this (the full value is in the detail pane).
-    """
-
-    key: str
-    label: str
-    drop: int | None = None
-    min_width: int | None = None
-    max_width: int | None = None
-    fold: Callable[[str, int], str] | None = None
 
 
 def _signature(cell: Cell) -> Any:
@@ -79,31 +58,14 @@ def _plain(cell: Cell) -> str:
 
 
 def _fit(column: Column, cell: Cell, width: int) -> Text:
-    """The cell as a Text exactly ``width`` cells wide: folded or cut when too wide."""
-    text = cell.copy() if isinstance(cell, Text) else Text(cell)
-    if cell_len(text.plain) > width and column.fold is not None:
-        text = Text(column.fold(text.plain, width), style=text.style)
-    text.truncate(width, overflow="ellipsis", pad=True)
+    """The cell as a Text exactly ``width`` cells wide, in its own style and spans."""
+    if not isinstance(cell, Text):
+        return Text(fit(column, cell, width))
+    if column.fold is not None and cell_len(cell.plain) > width:
+        return Text(fit(column, cell.plain, width), style=cell.style)
+    text = cell.copy()
+    text.truncate(width, overflow="ellipsis", pad=True)  # as fit() does, keeping the spans
     return text
-
-
-def _total(widths: Sequence[int], shown: Iterable[int]) -> int:
-    return sum(widths[i] + 2 * PADDING for i in shown)
-
-
-def _folded(
-    columns: Sequence[Column], natural: list[int], shown: list[int], room: int
-) -> list[int]:
-    """The widths once the foldable columns gave way, the rightmost first, to fit ``room``."""
-    widths = list(natural)
-    for i in reversed(shown):
-        excess = _total(widths, shown) - room
-        if excess <= 0:
-            break
-        floor = columns[i].min_width
-        if floor is not None and widths[i] > floor:
-            widths[i] = max(floor, widths[i] - excess)
-    return widths
 
 
 class RowMessage(Message):
@@ -175,7 +137,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._signatures: dict[str, tuple[Any, ...]] = {}
         self._order: list[str] = []
         self._index: dict[str, int] | None = {}
-        self._content_widths = [cell_len(c.label) for c in self.columns]
+        self._content_widths = [0 for _ in self.columns]
         self._remeasure: set[int] = set()
         self._sort: tuple[str, bool] | None = None
         # The layout: which columns show, at which width; every cached line depends on it.
@@ -273,37 +235,25 @@ class KeyedTable(ScrollView, can_focus=True):
     def _natural_widths(self) -> list[int]:
         for i in self._remeasure:
             cells = (cell_len(_plain(row[i])) for row in self._cells.values())
-            self._content_widths[i] = max(cell_len(self.columns[i].label), max(cells, default=0))
+            self._content_widths[i] = max(cells, default=0)
         self._remeasure.clear()
-        widths = []
-        for i, column in enumerate(self.columns):
-            width = max(self._content_widths[i], cell_len(self._label(i)))
-            widths.append(min(width, column.max_width) if column.max_width else width)
-        return widths
+        return [
+            max(natural_width(column, widest), cell_len(self._label(i)))
+            for i, (column, widest) in enumerate(
+                zip(self.columns, self._content_widths, strict=True)
+            )
+        ]
 
     def _relayout(self) -> None:
         """Choose the columns shown and their widths for the width we have."""
-        natural = self._natural_widths()
-        shown = list(range(len(self.columns)))
-        widths = natural
         room = self.scrollable_content_region.width if self.is_mounted else 0
-        if not self.wide and room > 0:
-            ranked = sorted((c.drop, i) for i, c in enumerate(self.columns) if c.drop is not None)
-            for rank, i in ranked:
-                if rank >= LAST_RESORT or _total(natural, shown) <= room:
-                    break
-                shown.remove(i)
-            widths = _folded(self.columns, natural, shown, room)
-            for rank, i in ranked:
-                if rank >= LAST_RESORT and _total(widths, shown) > room:
-                    shown.remove(i)
-                    widths = _folded(self.columns, natural, shown, room)
-        layout = tuple((i, widths[i]) for i in shown)
-        if layout != self._shown:
-            self._shown = layout
+        shown = layout(self.columns, self._natural_widths(), room, self.wide)
+        if shown != self._shown:
+            self._shown = shown
             self.refresh()
-        width = sum(w + 2 * PADDING for _, w in layout)
-        self.virtual_size = Size(width, len(self._order) + 1)
+        self.virtual_size = Size(
+            total([w for _, w in shown], range(len(shown))), len(self._order) + 1
+        )
 
     @property
     def shown_columns(self) -> list[str]:
