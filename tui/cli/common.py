@@ -59,6 +59,7 @@ def new_live(
     backend: DockerBackend,
     publish: Callable[[HostState], None] | None = None,
     first_read: FirstRead | None = None,
+    state: HostState | None = None,
 ) -> Live:
     """The pipeline, wired with the readers of the host's own facts."""
     return Live(
@@ -67,6 +68,7 @@ def new_live(
         read_daemon=daemon_reader(backend.endpoint, backend.local),
         read_host=read_host_facts,
         first_read=first_read,
+        state=state,
     )
 
 

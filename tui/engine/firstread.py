@@ -81,6 +81,11 @@ class FirstRead:
         ):
             self._documents = FirstDocuments(version, info, containers, networks)
 
+    def peek(self) -> FirstDocuments | None:
+        """The documents, left for ``take``: waits for the thread (bounded)."""
+        self._thread.join(TIMEOUT)
+        return self._documents
+
     def take(self) -> FirstDocuments | None:
         """The documents, once: waits for the thread (bounded), None when it failed."""
         self._thread.join(TIMEOUT)

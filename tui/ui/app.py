@@ -94,7 +94,7 @@ class NetdockApp(ContainerActions, App[None]):
         taken = {b.key: b.description for b in self.BINDINGS if isinstance(b, Binding)}
         self._start_problems = [*config_problems, *self._init_actions(config, taken)]
         self.now = now
-        self.state = HostState()
+        self.state = live.state
         self.wide = False
         self._repaint_due = False
         self._repaint_cost = 0.0

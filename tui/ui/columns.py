@@ -88,6 +88,11 @@ def natural_width(column: Column, widest: int) -> int:
     return min(width, column.max_width) if column.max_width else width
 
 
+def marked(label: str, reverse: bool) -> str:
+    """A header label with the mark of the column the rows are sorted by."""
+    return f"{label} {'▼' if reverse else '▲'}"
+
+
 def fit(column: Column, text: str, width: int) -> str:
     """``text`` exactly ``width`` cells wide: folded, or cut with an ellipsis, or padded."""
     if cell_len(text) > width and column.fold is not None:

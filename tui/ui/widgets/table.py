@@ -40,7 +40,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.ui.columns import PADDING, Column, fit, layout, natural_width, total
+from tui.ui.columns import PADDING, Column, fit, layout, marked, natural_width, total
 
 Cell = str | Text
 LINE_CACHE = 1024
@@ -229,7 +229,7 @@ class KeyedTable(ScrollView, can_focus=True):
     def _label(self, index: int) -> str:
         column = self.columns[index]
         if self._sort is not None and self._sort[0] == column.key:
-            return f"{column.label} {'▼' if self._sort[1] else '▲'}"
+            return marked(column.label, self._sort[1])
         return column.label
 
     def _natural_widths(self) -> list[int]:
