@@ -27,7 +27,7 @@ class Column:
 
     ``drop``: when the columns do not fit, those with a rank are hidden, lowest rank
     first. ``min_width``: after that, this column may be narrowed down to it (the
-    rightmost first), its cells folded by ``fold`` (text, width) -> text, or cut
+    one with the most to give first), its cells folded by ``fold`` (text, width) -> text, or cut
     with an ellipsis. Ranks from ``LAST_RESORT`` on are hidden only if the folds
     were not enough.
     ``max_width``: never wider than this (the full value is in the detail pane).
@@ -52,15 +52,16 @@ def total(widths: Sequence[int], shown: Iterable[int]) -> int:
 def _folded(
     columns: Sequence[Column], natural: Sequence[int], shown: list[int], room: int
 ) -> list[int]:
-    """The widths once the foldable columns gave way, the rightmost first, to fit ``room``."""
+    """The widths once the foldable columns gave way to fit ``room``: a cell at a time
+    from the one with the most to give (the rightmost of equals)."""
     widths = list(natural)
-    for i in reversed(shown):
-        excess = total(widths, shown) - room
-        if excess <= 0:
+    excess = total(widths, shown) - room
+    while excess > 0:
+        slack, i = max((widths[i] - (columns[i].min_width or widths[i]), i) for i in shown)
+        if slack <= 0:
             break
-        floor = columns[i].min_width
-        if floor is not None and widths[i] > floor:
-            widths[i] = max(floor, widths[i] - excess)
+        widths[i] -= 1
+        excess -= 1
     return widths
 
 
