@@ -214,3 +214,15 @@ async def test_text_cells_keep_their_style_and_the_sort_marker_shows() -> None:
         assert squeeze(line.text) == "web [not markup]"
         styles = [segment.style for segment in line if segment.text.strip() == "web"]
         assert styles and styles[0].bold and styles[0].color.name == "red"
+
+
+async def test_a_cell_that_changes_only_its_style_is_redrawn() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync({"a": ("web", Text("0.0.0.0:80->80/tcp"))}, ["a"])
+        await pilot.pause()
+        table.sync({"a": ("web", Text("0.0.0.0:80->80/tcp", style="dim"))}, ["a"])
+        await pilot.pause()
+        styles = [s.style for s in table.render_line(1) if "0.0.0.0" in s.text]
+        assert styles and styles[0].dim

@@ -188,10 +188,14 @@ class KeyedTable(ScrollView, can_focus=True):
         for key, row in rows.items():
             cells = tuple(row)
             old = self._cells.get(key)
-            if old is not None and (old is cells or old == cells):
+            if old is cells:
+                continue
+            # By signature: Rich's Text equality ignores the style (a row that only dims).
+            signature = tuple(_signature(c) for c in cells)
+            if old is not None and signature == self._signatures[key]:
                 continue
             self._cells[key] = cells
-            self._signatures[key] = tuple(_signature(c) for c in cells)
+            self._signatures[key] = signature
             for i, cell in enumerate(cells):
                 width = cell_len(_plain(cell))
                 if width > widths[i]:
