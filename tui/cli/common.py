@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -11,14 +10,14 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from tui.core.backend import EngineError
 from tui.core.state import HostState
-from tui.engine.daemon import daemon_reader
 from tui.engine.endpoint import EndpointError, EngineEndpoint, resolve_endpoint
-from tui.engine.firstread import FirstRead
-from tui.engine.hostfacts import read_host_facts
-from tui.engine.live import Live
 
-if TYPE_CHECKING:  # imported when a backend is opened: aiodocker is a third of a second
+# Imported when used: the dashboard paints its first rows before any of them (asyncio
+# alone is a few tens of milliseconds), and aiodocker is a third of a second.
+if TYPE_CHECKING:
     from tui.engine.docker import DockerBackend
+    from tui.engine.firstread import FirstRead
+    from tui.engine.live import Live
 
 T = TypeVar("T")
 
@@ -62,6 +61,10 @@ def new_live(
     state: HostState | None = None,
 ) -> Live:
     """The pipeline, wired with the readers of the host's own facts."""
+    from tui.engine.daemon import daemon_reader
+    from tui.engine.hostfacts import read_host_facts
+    from tui.engine.live import Live
+
     return Live(
         backend,
         publish or (lambda state: None),
@@ -74,6 +77,7 @@ def new_live(
 
 def with_engine(args: argparse.Namespace, work: Callable[[DockerBackend], Awaitable[T]]) -> T:
     """Run ``work`` against the chosen engine; an unreachable engine exits 2 in one line."""
+    import asyncio
 
     async def runner() -> T:
         backend = open_backend(args)
