@@ -19,6 +19,7 @@ from tui.core.config import Config
 from tui.core.ports import find_conflicts
 from tui.core.state import HostState
 from tui.engine.live import Live
+from tui.ui import headline
 from tui.ui.actions import ContainerActions
 from tui.ui.marks import container_marks, header_segments
 from tui.ui.screens.help import HelpScreen
@@ -32,6 +33,7 @@ from tui.ui.widgets.table import KeyedTable
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
 # repaint at most this often, so a burst costs one repaint, not one per event.
 COALESCE_SECONDS = 0.005
+CHECKING = Text(*headline.CHECKING)
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
 
@@ -96,6 +98,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.now = now
         self.state = live.state
         self.wide = False
+        self._segments: list[Text] = [CHECKING]
         self._repaint_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
@@ -161,23 +164,33 @@ class NetdockApp(ContainerActions, App[None]):
         self._repaint_cost = self._repainted_at - started
 
     def _paint(self, state: HostState) -> None:
-        if state.synced:
-            conflicts, findings = find_conflicts(state), audit(state)
-            segments = header_segments(conflicts, findings)
-        else:  # the list's summaries lack what the analyses read: no guesses meanwhile
-            conflicts, findings = (), ()
-            segments = [Text("checking ports and security…", style="dim")]
-        self.header.show_state(state, segments)
+        # What the engine did goes on screen first (a row in, a row out); the analyses of
+        # the whole host (collisions, findings: O(containers)) follow right after that frame.
+        self.header.show_state(state, self._segments)
         busy = self.marks_for(state)
         # Only the tab on screen is brought up to date; a tab catches up when it is shown.
         match self.query_one(TabbedContent).active:
             case "containers":
-                self.containers.show_state(
-                    state, marks=container_marks(conflicts, findings), busy=busy
-                )
+                self.containers.show_state(state, busy=busy)
                 self.follow_actions(state)
             case "networks":
                 self.networks.show_state(state)
+        self.call_after_refresh(self._analyse)
+
+    def _analyse(self) -> None:
+        state = self.state  # the latest: a burst's analyses are never all put off
+        if not self.containers.is_attached:
+            return
+        if state.synced:
+            conflicts, findings = find_conflicts(state), audit(state)
+            self._segments = header_segments(conflicts, findings)
+        else:  # the list's summaries lack what the analyses read: no guesses meanwhile
+            conflicts, findings = (), ()
+            self._segments = [CHECKING]
+        self.header.show_state(state, self._segments)
+        match self.query_one(TabbedContent).active:
+            case "containers":
+                self.containers.show_marks(container_marks(conflicts, findings))
             case "ports":
                 self.ports.show_state(state, conflicts)
             case "security":

@@ -110,6 +110,16 @@ class ContainersTab(Vertical):
             self._busy = busy
         self._redraw()
 
+    def show_marks(self, marks: Mapping[str, Text]) -> None:
+        """The marks of the analyses of the state on screen; redrawn only if they changed."""
+
+        def seen(found: Mapping[str, Text]) -> dict[str, tuple[str, str]]:
+            return {key: (text.markup, str(text.style)) for key, text in found.items()}
+
+        if seen(marks) != seen(self._marks):
+            self._marks = marks
+            self._redraw()
+
     def _redraw(self) -> None:
         state = self._state
         now = self._now()
