@@ -14,7 +14,7 @@ from pathlib import Path
 
 from engine_helpers import TEST_IMAGE
 
-from tui.engine.firstread import FirstDocuments
+from tui.engine.firstread import Listing
 from tui.ui.firstpaint import CURSOR_ROW, first_state, screen
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,10 +22,9 @@ DATA = ROOT / "tests" / "data"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def documents() -> FirstDocuments:
-    return FirstDocuments(
+def documents() -> Listing:
+    return Listing(
         json.loads((DATA / "version.json").read_text()),
-        json.loads((DATA / "info.json").read_text()),
         json.loads((DATA / "list_containers.json").read_text()),
         json.loads((DATA / "networks" / "list.json").read_text()),
     )

@@ -28,7 +28,7 @@ from tui.core.namespaces import sharer_index
 from tui.core.parse import parse_container_summary, parse_engine, parse_network
 from tui.core.rows import container_row
 from tui.core.state import EngineSeen, HostState, Resynced, reduce
-from tui.engine.firstread import FirstDocuments, FirstRead
+from tui.engine.firstread import FirstRead, Listing
 from tui.ui.columns import (
     CONTAINER_COLUMNS,
     PADDING,
@@ -71,8 +71,8 @@ def _line(pieces: Sequence[Piece], width: int) -> str:
     return "".join(out)
 
 
-def first_state(documents: FirstDocuments, endpoint: str) -> HostState:
-    """The state the dashboard holds once it has taken these documents."""
+def first_state(documents: Listing, endpoint: str) -> HostState:
+    """The state the dashboard holds once it has read these documents."""
     engine = parse_engine(documents.version, endpoint, local=True)
     containers = tuple(c for c in map(parse_container_summary, documents.containers) if c)
     networks = tuple(n for n in map(parse_network, documents.networks) if n)
@@ -127,7 +127,7 @@ def show(first_read: FirstRead, endpoint: str) -> HostState | None:
     None (nothing drawn) when there is no terminal or the engine's list did not come."""
     if not os.isatty(TERMINAL) or os.environ.get("TERM", "dumb") == "dumb":
         return None
-    documents = first_read.peek()
+    documents = first_read.listing()
     if documents is None:
         return None
     state = first_state(documents, endpoint)
