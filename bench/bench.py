@@ -22,6 +22,8 @@ disturbs nobody on the shared one.
 
     .venv/bin/python bench/bench.py --n 250
     .venv/bin/python bench/bench.py --n 1000 --private --screen-only --events 10
+    .venv/bin/python bench/bench.py --n 250 --private --screen-only \
+        --netdock ../main/.venv/bin/netdock --netdock .venv/bin/netdock   # side by side
     .venv/bin/python bench/bench.py --cleanup      # remove every bench container
 
 Fleet containers carry the label netdock.bench=1 and are removed at the end (unless --keep).
@@ -199,10 +201,10 @@ def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float 
     return None
 
 
-def launch_tui() -> tuple[float, int]:
+def launch_tui(netdock: Path = ROOT / ".venv/bin/netdock") -> tuple[float, int]:
     """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
     tmux("kill-session", "-t", "bench")
-    command = f"{ROOT}/.venv/bin/netdock -H unix://{SOCKET}"
+    command = f"{netdock} -H unix://{SOCKET}"
     start = time.perf_counter()
     tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
     seen = wait_screen(lambda text: "bench-0" in text)
@@ -264,10 +266,10 @@ def screen_latencies(image: str, count: int) -> tuple[list[float], list[float]]:
     return from_event, from_return
 
 
-def removal_latencies(count: int) -> list[float]:
+def removal_latencies(which: range) -> list[float]:
     """Per fleet row on screen: `docker rm -f` (the API call) returning to the row gone."""
     gone = []
-    for k in range(count):
+    for k in which:
         name = f"bench-{k:03d}"  # sorted by name: the first rows are on screen
         row = re.compile(rf"\b{name}\b")
         if wait_screen(lambda text, row=row: row.search(text) is not None, timeout=10) is None:
@@ -281,20 +283,26 @@ def removal_latencies(count: int) -> list[float]:
     return gone
 
 
-def screen_only(n: int, events: int, idle: float) -> dict[str, float | str]:
-    results: dict[str, float | str] = {"n": n}
-    firsts = []
-    for _ in range(3):
-        first, pid = launch_tui()
-        firsts.append(first)
-        time.sleep(1)
-    results["launch_to_first_row_s"] = statistics.median(firsts)
-    time.sleep(2)
-    gone = removal_latencies(events)
-    results["rm_returned_to_row_gone_p50_ms"] = pct(gone, 0.5)
-    results["rm_returned_to_row_gone_max_ms"] = max(gone)
-    time.sleep(idle)
-    results["dashboard_rss_mib"] = rss_mib(tree(pid))
+def screen_only(args: argparse.Namespace) -> dict[str, float | str]:
+    """Each dashboard (--netdock) in turn on the same fleet: launch to first row (median of
+    3), rm -f to row gone (the next --events fleet rows), RSS after --idle seconds."""
+    results: dict[str, float | str] = {"n": args.n}
+    removed = 0
+    for netdock in args.netdock or [ROOT / ".venv/bin/netdock"]:
+        tag = "" if not args.netdock else f" [{netdock}]"
+        firsts = []
+        for _ in range(3):
+            first, pid = launch_tui(netdock)
+            firsts.append(first)
+            time.sleep(1)
+        results[f"launch_to_first_row_s{tag}"] = statistics.median(firsts)
+        time.sleep(2)
+        gone = removal_latencies(range(removed, removed + args.events))
+        removed += args.events
+        results[f"rm_returned_to_row_gone_p50_ms{tag}"] = pct(gone, 0.5)
+        results[f"rm_returned_to_row_gone_max_ms{tag}"] = max(gone)
+        time.sleep(args.idle)
+        results[f"dashboard_rss_mib{tag}"] = rss_mib(tree(pid))
     return results
 
 
@@ -378,6 +386,13 @@ def main() -> int:
     parser.add_argument(
         "--screen-only", action="store_true", help="first row, row gone and RSS only"
     )
+    parser.add_argument(
+        "--netdock",
+        type=Path,
+        action="append",
+        help="with --screen-only: a dashboard to measure (repeat to compare several on one "
+        "fleet); default: this checkout's",
+    )
     args = parser.parse_args()
     if args.cleanup:
         cleanup()
@@ -411,7 +426,7 @@ def run(args: argparse.Namespace) -> int:
     results: dict[str, float | str] = {"n": args.n}
     try:
         if args.screen_only:
-            results = screen_only(args.n, args.events, args.idle)
+            results = screen_only(args)
             return 0
         colds = [asyncio.run(cold_start()) for _ in range(3)]
         results["cold_start_model_s"] = statistics.median(colds)
