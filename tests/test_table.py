@@ -226,3 +226,15 @@ async def test_a_cell_that_changes_only_its_style_is_redrawn() -> None:
         await pilot.pause()
         styles = [s.style for s in table.render_line(1) if "0.0.0.0" in s.text]
         assert styles and styles[0].dim
+
+
+async def test_select_key_moves_the_cursor_to_a_shown_row_only() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = rows_of(40)
+        table.sync(rows, sorted(rows))
+        await pilot.pause()
+        assert table.select_key("k00030") and table.selected_key == "k00030"
+        assert table.scroll_y > 0  # scrolled into view
+        assert not table.select_key("elsewhere") and table.selected_key == "k00030"

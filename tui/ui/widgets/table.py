@@ -300,6 +300,13 @@ class KeyedTable(ScrollView, can_focus=True):
             self.refresh()
             self.post_message(self.RowHighlighted(self, self._cursor_key, row))
 
+    def select_key(self, key: str) -> bool:
+        """Put the cursor on the row ``key``; False (nothing moves) when it is not shown."""
+        if key not in self._cells:
+            return False
+        self.move_cursor(self.index_of(key))
+        return True
+
     @property
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
