@@ -203,7 +203,8 @@ class NetdockApp(ContainerActions, App[None]):
         return self.action_available(action)
 
     def on_containers_tab_selected(self) -> None:
-        self.refresh_bindings()
+        if self.containers.is_attached:  # not a selection that arrives as the app exits
+            self.refresh_bindings()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         for table in event.pane.query(KeyedTable):  # a tab mounted late catches up
