@@ -14,7 +14,16 @@ measures:
   idle    over --idle seconds: the dashboard's CPU (% of one core) and RSS, and
           dockerd's CPU with the dashboard running, against a baseline without it.
 
+With --screen-only, just the figures a person feels first: launch to the first row
+(median of 3), `docker rm -f` returning to the row gone (median over --events removals
+of rows on screen), and the dashboard's RSS after --idle seconds. --private runs it all
+on a private engine of its own (tests/private_engine.py), so that a fleet of 1,000
+disturbs nobody on the shared one.
+
     .venv/bin/python bench/bench.py --n 250
+    .venv/bin/python bench/bench.py --n 1000 --private --screen-only --events 10
+    .venv/bin/python bench/bench.py --n 250 --private --screen-only \
+        --netdock ../main/.venv/bin/netdock --netdock .venv/bin/netdock   # side by side
     .venv/bin/python bench/bench.py --cleanup      # remove every bench container
 
 Fleet containers carry the label netdock.bench=1 and are removed at the end (unless --keep).
@@ -28,6 +37,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -191,10 +201,10 @@ def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float 
     return None
 
 
-def launch_tui() -> tuple[float, int]:
+def launch_tui(netdock: Path = ROOT / ".venv/bin/netdock") -> tuple[float, int]:
     """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
     tmux("kill-session", "-t", "bench")
-    command = f"{ROOT}/.venv/bin/netdock"
+    command = f"{netdock} -H unix://{SOCKET}"
     start = time.perf_counter()
     tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
     seen = wait_screen(lambda text: "bench-0" in text)
@@ -254,6 +264,46 @@ def screen_latencies(image: str, count: int) -> tuple[list[float], list[float]]:
         remove(name)
         time.sleep(0.3)
     return from_event, from_return
+
+
+def removal_latencies(which: range) -> list[float]:
+    """Per fleet row on screen: `docker rm -f` (the API call) returning to the row gone."""
+    gone = []
+    for k in which:
+        name = f"bench-{k:03d}"  # sorted by name: the first rows are on screen
+        row = re.compile(rf"\b{name}\b")
+        if wait_screen(lambda text, row=row: row.search(text) is not None, timeout=10) is None:
+            continue
+        remove(name)
+        returned = time.perf_counter()
+        seen = wait_screen(lambda text, row=row: row.search(text) is None, timeout=10, poll=0.002)
+        if seen is not None:
+            gone.append((seen - returned) * 1e3)
+        time.sleep(0.3)
+    return gone
+
+
+def screen_only(args: argparse.Namespace) -> dict[str, float | str]:
+    """Each dashboard (--netdock) in turn on the same fleet: launch to first row (median of
+    3), rm -f to row gone (the next --events fleet rows), RSS after --idle seconds."""
+    results: dict[str, float | str] = {"n": args.n}
+    removed = 0
+    for netdock in args.netdock or [ROOT / ".venv/bin/netdock"]:
+        tag = "" if not args.netdock else f" [{netdock}]"
+        firsts = []
+        for _ in range(3):
+            first, pid = launch_tui(netdock)
+            firsts.append(first)
+            time.sleep(1)
+        results[f"launch_to_first_row_s{tag}"] = statistics.median(firsts)
+        time.sleep(2)
+        gone = removal_latencies(range(removed, removed + args.events))
+        removed += args.events
+        results[f"rm_returned_to_row_gone_p50_ms{tag}"] = pct(gone, 0.5)
+        results[f"rm_returned_to_row_gone_max_ms{tag}"] = max(gone)
+        time.sleep(args.idle)
+        results[f"dashboard_rss_mib{tag}"] = rss_mib(tree(pid))
+    return results
 
 
 # ---------------------------------------------------------------------------- idle
@@ -332,13 +382,52 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--keep", action="store_true", help="leave the fleet in place")
     parser.add_argument("--cleanup", action="store_true", help="only remove bench containers")
+    parser.add_argument("--private", action="store_true", help="on a private engine of its own")
+    parser.add_argument(
+        "--screen-only", action="store_true", help="first row, row gone and RSS only"
+    )
+    parser.add_argument(
+        "--netdock",
+        type=Path,
+        action="append",
+        help="with --screen-only: a dashboard to measure (repeat to compare several on one "
+        "fleet); default: this checkout's",
+    )
     args = parser.parse_args()
     if args.cleanup:
         cleanup()
         return 0
+    with contextlib.ExitStack() as stack:
+        if args.private:
+            stack.enter_context(private_engine())
+        return run(args)
+
+
+@contextlib.contextmanager
+def private_engine():
+    """A dockerd of the bench's own, with the test image; everything goes at the end."""
+    global SOCKET
+    sys.path.insert(0, str(ROOT / "tests"))
+    from private_engine import PrivateEngine
+
+    engine = PrivateEngine("bench").start()
+    try:
+        engine.load_test_image()
+        SOCKET = str(engine.socket)
+        os.environ["DOCKER_HOST"] = engine.host
+        yield engine
+    finally:
+        tmux("kill-server")
+        engine.stop()
+
+
+def run(args: argparse.Namespace) -> int:
     grow_fleet(args.n, args.image)
     results: dict[str, float | str] = {"n": args.n}
     try:
+        if args.screen_only:
+            results = screen_only(args)
+            return 0
         colds = [asyncio.run(cold_start()) for _ in range(3)]
         results["cold_start_model_s"] = statistics.median(colds)
         model = asyncio.run(event_latencies(args.image, args.events))
@@ -371,10 +460,10 @@ def main() -> int:
         tmux("kill-server")
         if not args.keep:
             cleanup()
-    width = max(map(len, results))
-    for key, value in results.items():
-        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
+        width = max(map(len, results))
+        for key, value in results.items():
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            print(f"{key:<{width}}  {shown}")
     return 0
 
 

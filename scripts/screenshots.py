@@ -4,13 +4,20 @@ The scene: the seed article's four modes (`netdock lab up`), a container on two 
 networks, two that want the same host port (one running, one created), a VPN adding
 NET_ADMIN and six CI runners on docker0 whose finding there is an accepted risk, so
 that the ports and security tabs have something to say. All of it is labelled and removed.
+
+The screen is 120 columns wide: what a person's terminal shows, every column on screen.
+``--png DIR`` also renders each SVG as a browser does (Debian's headless chromium) into
+DIR, to look at them as a reader of the README will.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +36,8 @@ OUT = ROOT / "screenshots"
 DOCKER = "/usr/bin/docker"
 IMAGE = "netlab/busybox:1"
 LABEL = "netdock.screenshots=1"
-SIZE = (170, 44)
+SIZE = (120, 44)
+CHROMIUM = "/usr/bin/chromium"
 RUNNERS = 6
 ACCEPT = Acceptance(
     "ND-DEFAULT-BRIDGE", "CI runners are throwaway", ("ci-runner-*",), "config.toml", 3
@@ -104,9 +112,9 @@ async def shoot() -> None:
             await pilot.pause(0.05)
         await pilot.pause(0.5)
         tab = app.query_one(ContainersTab)
-        names = [str(tab.table.get_row_at(i)[1]) for i in range(tab.table.row_count)]
+        names = [str(tab.table.get_row(key)[1]) for key in tab.table.order]
         target = next(i for i, n in enumerate(names) if n.endswith("-container"))
-        tab.table.move_cursor(row=target)
+        tab.table.move_cursor(target)
         await pilot.pause(0.2)
         app.save_screenshot("containers.svg", str(OUT))
         for key, name in (("2", "networks"), ("3", "ports"), ("4", "security")):
@@ -144,7 +152,26 @@ async def shoot() -> None:
         app.save_screenshot("timeline.svg", str(OUT))
 
 
+def render_png(svg: Path, png: Path) -> None:
+    """The SVG as a browser draws it, at its own size."""
+    box = re.search(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"', svg.read_text())
+    width, height = (round(float(x)) for x in box.groups()) if box else (1600, 1000)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                f"--screenshot={png}", f"--window-size={width},{height}", svg.as_uri(),
+            ],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--png", type=Path, help="also render each SVG to a PNG in this folder")
+    args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     scene_down()
     try:
@@ -154,6 +181,10 @@ def main() -> int:
         scene_down()
     for svg in sorted(OUT.glob("*.svg")):
         print(svg.relative_to(ROOT))
+        if args.png:
+            args.png.mkdir(parents=True, exist_ok=True)
+            render_png(svg, args.png / f"{svg.stem}.png")
+            print(args.png / f"{svg.stem}.png")
     return 0
 
 

@@ -65,8 +65,8 @@ def visible_text(app: NetdockApp) -> str:
 
 def table_row(app: NetdockApp, name: str) -> list[str] | None:
     table = app.query_one(ContainersTab).table
-    for i in range(table.row_count):
-        cells = [str(c) for c in table.get_row_at(i)]
+    for key in table.order:
+        cells = [str(c) for c in table.get_row(key)]
         if cells[1] == name:
             return cells
     return None

@@ -41,7 +41,7 @@ def visible_text(app: NetdockApp) -> str:
 
 def shown_names(app: NetdockApp) -> list[str]:
     table = app.query_one(ContainersTab).table
-    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+    return [str(table.get_row(key)[1]) for key in table.order]
 
 
 def fake_app(backend: FakeBackend | None = None) -> NetdockApp:

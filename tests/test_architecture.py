@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +45,54 @@ def test_the_dashboard_does_not_import_the_docker_sdk_at_start():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def _tui_sources() -> list[tuple[Path, ast.Module]]:
+    return [(p, ast.parse(p.read_text(), str(p))) for p in sorted((ROOT / "tui").rglob("*.py"))]
+
+
+def _private(module: str) -> bool:
+    return any(part.startswith("_") and not part.startswith("__") for part in module.split("."))
+
+
+def test_no_import_from_a_private_textual_module():
+    found = []
+    for path, tree in _tui_sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found += [
+                f"{path.relative_to(ROOT)}:{node.lineno} {name}"
+                for name in names
+                if name.split(".")[0] == "textual" and _private(name)
+            ]
+    assert found == []
+
+
+def test_no_override_of_an_underscored_textual_method():
+    """A class of ours that derives from Textual defines no ``_name`` Textual has."""
+    found = []
+    for path, tree in _tui_sources():
+        if path.stem == "__main__":
+            continue  # importing it runs the command
+        module_name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        module = importlib.import_module(module_name.removesuffix(".__init__"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            cls = getattr(module, node.name, None)
+            if not isinstance(cls, type):
+                continue  # a nested class: reached through its own module-level walk
+            textual_bases = [b for b in cls.__mro__[1:] if b.__module__.startswith("textual")]
+            for item in node.body:
+                if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                name = item.name
+                private = name.startswith("_") and not name.startswith("__")
+                if private and any(name in vars(base) for base in textual_bases):
+                    found.append(f"{path.relative_to(ROOT)}:{item.lineno} {node.name}.{name}")
+    assert found == []

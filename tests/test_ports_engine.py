@@ -32,7 +32,7 @@ from tui.cli.common import load_state
 from tui.core.state import HostState
 from tui.engine.hostfacts import read_host_facts
 from tui.ui.tabs.ports import PortsTab
-from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.widgets.table import KeyedTable
 
 NETDOCK = str(Path(sys.executable).with_name("netdock"))
 # Below the kernel's dynamic range (32768-60999 here), so fixed picks are not warned about.
@@ -88,9 +88,7 @@ def tab_rows(state: HostState) -> list[tuple[str, ...]]:
         app = PortsApp(state)
         async with app.run_test(size=(160, 60)):
             table = app.query_one(KeyedTable)
-            rows = [
-                [Text(str(c)).plain for c in table.get_row_at(i)] for i in range(table.row_count)
-            ]
+            rows = [[Text(str(c)).plain for c in table.get_row(key)] for key in table.order]
             return [(r[1], r[2], r[4], r[8]) for r in rows]
 
     return asyncio.run(read())

@@ -10,7 +10,7 @@ from textual.widgets import Static
 from tui.core.model import Listener
 from tui.core.state import HostState
 from tui.ui.tabs.ports import CONFLICT_STYLE, WARNING_STYLE, PortsTab
-from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.widgets.table import KeyedTable
 
 
 class PortsApp(App[None]):
@@ -36,11 +36,12 @@ HOST = state(WEB, OLD, LOCAL, RANGED, listeners=[SSH, proxy(9090), proxy(9090, "
 
 def table_rows(app: App[None]) -> list[list[str]]:
     table = app.query_one(KeyedTable)
-    return [[Text(str(c)).plain for c in table.get_row_at(i)] for i in range(table.row_count)]
+    return [[Text(str(c)).plain for c in table.get_row(key)] for key in table.order]
 
 
 def row_style(app: App[None], index: int) -> str:
-    cell = app.query_one(KeyedTable).get_row_at(index)[1]
+    table = app.query_one(KeyedTable)
+    cell = table.get_row(table.order[index])[1]
     assert isinstance(cell, Text)
     return str(cell.style)
 

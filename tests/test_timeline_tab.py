@@ -18,7 +18,7 @@ from tui.ui.tabs.timeline import TimelineTab
 
 def timeline_rows(app: NetdockApp) -> list[list[str]]:
     table = app.query_one(TimelineTab).table
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return [[str(cell) for cell in table.get_row(key)] for key in table.order]
 
 
 async def test_a_restart_shows_on_top_the_filter_narrows_and_enter_goes_to_the_container():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -11,14 +10,14 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from tui.core.backend import EngineError
 from tui.core.state import HostState
-from tui.engine.daemon import daemon_reader
 from tui.engine.endpoint import EndpointError, EngineEndpoint, resolve_endpoint
-from tui.engine.firstread import FirstRead
-from tui.engine.hostfacts import read_host_facts
-from tui.engine.live import Live
 
-if TYPE_CHECKING:  # imported when a backend is opened: aiodocker is a third of a second
+# Imported when used: the dashboard paints its first rows before any of them (asyncio
+# alone is a few tens of milliseconds), and aiodocker is a third of a second.
+if TYPE_CHECKING:
     from tui.engine.docker import DockerBackend
+    from tui.engine.firstread import FirstRead
+    from tui.engine.live import Live
 
 T = TypeVar("T")
 
@@ -59,19 +58,26 @@ def new_live(
     backend: DockerBackend,
     publish: Callable[[HostState], None] | None = None,
     first_read: FirstRead | None = None,
+    state: HostState | None = None,
 ) -> Live:
     """The pipeline, wired with the readers of the host's own facts."""
+    from tui.engine.daemon import daemon_reader
+    from tui.engine.hostfacts import read_host_facts
+    from tui.engine.live import Live
+
     return Live(
         backend,
         publish or (lambda state: None),
         read_daemon=daemon_reader(backend.endpoint, backend.local),
         read_host=read_host_facts,
         first_read=first_read,
+        state=state,
     )
 
 
 def with_engine(args: argparse.Namespace, work: Callable[[DockerBackend], Awaitable[T]]) -> T:
     """Run ``work`` against the chosen engine; an unreachable engine exits 2 in one line."""
+    import asyncio
 
     async def runner() -> T:
         backend = open_backend(args)

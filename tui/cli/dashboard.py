@@ -13,19 +13,29 @@ def run(args: argparse.Namespace) -> int:
     endpoint = chosen_endpoint(args)
     # The engine reads while Textual and aiodocker import: the first rows come sooner.
     first_read = FirstRead.of(endpoint.url)
+    painted = None
+    if first_read is not None:
+        # Its rows on screen before Textual is even imported (see tui.ui.firstpaint).
+        from tui.ui import firstpaint
 
-    from tui.engine.config_files import load_config
-    from tui.ui.app import NetdockApp
+        painted = firstpaint.show(first_read, endpoint.url)
+    try:
+        from tui.engine.config_files import load_config
+        from tui.ui.app import NetdockApp
 
-    config, problems = load_config()
-    if args.no_accept:
-        config = replace(config, accept=())
-    backend = open_backend(args, endpoint)
-    app = NetdockApp(
-        new_live(backend, first_read=first_read),
-        read_only=args.read_only,
-        config=config,
-        config_problems=problems,
-    )
+        config, problems = load_config()
+        if args.no_accept:
+            config = replace(config, accept=())
+        backend = open_backend(args, endpoint)
+        app = NetdockApp(
+            new_live(backend, first_read=first_read, state=painted),
+            read_only=args.read_only,
+            config=config,
+            config_problems=problems,
+        )
+    except BaseException:
+        if painted is not None:
+            firstpaint.leave()
+        raise
     app.run()
     return 0

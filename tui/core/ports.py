@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from tui.core.model import Container, Listener, Mode, PortBinding
@@ -149,6 +150,7 @@ class ListenerRow:
 # Addresses ------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # every repaint normalizes every binding's and listener's address
 def normalize_address(address: str) -> str:
     """The canonical text of an address; ``""`` is IPv4's wildcard, v4-mapped v6 is v4."""
     if not address:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # imported when a TLS context is made: the dashboard paints before
+    import ssl
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
@@ -51,6 +54,8 @@ class EngineEndpoint:
         """The TLS context for a tcp endpoint with TLS, else None."""
         if self.tls is None:
             return None
+        import ssl
+
         tls = self.tls
         try:
             if tls.verify:

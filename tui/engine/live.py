@@ -107,10 +107,14 @@ class Live:
         read_daemon: DaemonReader | None = None,
         on_event_applied: Callable[[Event], None] | None = None,
         first_read: FirstRead | None = None,
+        state: HostState | None = None,
     ) -> None:
         self.backend = backend
         self._first_read = first_read
-        self.state = HostState()
+        # Where to start from: the state the first paint drew, so that the app's first
+        # frame shows the same rows (the first session reads everything again).
+        self.state = state or HostState()
+        self._was_live = False
         self._publish = publish
         self._read_host = read_host if backend.local else None
         self._read_daemon = read_daemon
@@ -207,7 +211,7 @@ class Live:
         return info
 
     async def _session(self) -> None:
-        self._connection(Link.CONNECTING if self.state.engine is None else Link.RECONNECTING)
+        self._connection(Link.RECONNECTING if self._was_live else Link.CONNECTING)
         self._again.clear()
         self._waiting.clear()
         self._destroyed.clear()
@@ -222,6 +226,7 @@ class Live:
             helper.add_done_callback(_log_failure)
         try:
             self._connection(Link.LIVE)
+            self._was_live = True
             while (item := await queue.get()) is not None:
                 if isinstance(item, EngineError):
                     raise item

@@ -414,9 +414,7 @@ class ContainerActions:
         cid = self._select_when_seen
         if cid is not None and cid in state.containers:
             self._select_when_seen = None
-            table = self.containers.table
-            if cid in table.rows:  # not when the filter hides it
-                table.move_cursor(row=table.get_row_index(cid))
+            self.containers.table.select_key(cid)  # not when the filter hides it
             c = state.containers[cid]
             app: Any = self
             app.notify(f"{c.name}: {c.state}", timeout=3, markup=False)

@@ -23,6 +23,7 @@ from tui.core.parse import parse_event
 from tui.core.ports import find_conflicts
 from tui.core.state import HostState
 from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
+from tui.ui import headline
 from tui.ui.actions import ContainerActions
 from tui.ui.marks import container_marks, header_segments
 from tui.ui.screens.help import HelpScreen
@@ -32,10 +33,12 @@ from tui.ui.tabs.ports import PortsTab
 from tui.ui.tabs.security import SecurityTab
 from tui.ui.tabs.timeline import TimelineTab
 from tui.ui.widgets.header import EngineHeader
+from tui.ui.widgets.table import KeyedTable
 
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
 # repaint at most this often, so a burst costs one repaint, not one per event.
 COALESCE_SECONDS = 0.005
+CHECKING = Text(*headline.CHECKING)
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
 # The timeline's "before netdock started": the engine's events of the last hour, at most.
@@ -63,6 +66,7 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
         Binding("o", "sort", "Sort", id="sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse_sort"),
+        Binding("w", "wide", "Wide", show=False, id="wide"),
         Binding("1", "tab('containers')", "Containers", show=False, id="tab_containers"),
         Binding("2", "tab('networks')", "Networks", show=False, id="tab_networks"),
         Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
@@ -101,9 +105,11 @@ class NetdockApp(ContainerActions, App[None]):
         taken = {b.key: b.description for b in self.BINDINGS if isinstance(b, Binding)}
         self._start_problems = [*config_problems, *self._init_actions(config, taken)]
         self.now = now
-        self.state = HostState()
+        self.state = live.state
         self.changelog = ChangeLog(config.timeline_limit or 10_000)
         self.history: list[Event] = []
+        self.wide = False
+        self._segments: list[Text] = [CHECKING]
         self._repaint_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
@@ -192,24 +198,34 @@ class NetdockApp(ContainerActions, App[None]):
         self._repaint_cost = self._repainted_at - started
 
     def _paint(self, state: HostState) -> None:
-        if state.synced:
-            conflicts, findings = find_conflicts(state), assess(state, self.config.accept).findings
-            self.changelog.observe(state, self.now(), conflicts, findings)
-            segments = header_segments(conflicts, findings)
-        else:  # the list's summaries lack what the analyses read: no guesses meanwhile
-            conflicts, findings = (), ()
-            segments = [Text("checking ports and security…", style="dim")]
-        self.header.show_state(state, segments)
+        # What the engine did goes on screen first (a row in, a row out); the analyses of
+        # the whole host (collisions, findings: O(containers)) follow right after that frame.
+        self.header.show_state(state, self._segments)
         busy = self.marks_for(state)
         # Only the tab on screen is brought up to date; a tab catches up when it is shown.
         match self.query_one(TabbedContent).active:
             case "containers":
-                self.containers.show_state(
-                    state, marks=container_marks(conflicts, findings), busy=busy
-                )
+                self.containers.show_state(state, busy=busy)
                 self.follow_actions(state)
             case "networks":
                 self.networks.show_state(state)
+        self.call_after_refresh(self._analyse)
+
+    def _analyse(self) -> None:
+        state = self.state  # the latest: a burst's analyses are never all put off
+        if not self.containers.is_attached:
+            return
+        if state.synced:
+            conflicts, findings = find_conflicts(state), assess(state, self.config.accept).findings
+            self.changelog.observe(state, self.now(), conflicts, findings)
+            self._segments = header_segments(conflicts, findings)
+        else:  # the list's summaries lack what the analyses read: no guesses meanwhile
+            conflicts, findings = (), ()
+            self._segments = [CHECKING]
+        self.header.show_state(state, self._segments)
+        match self.query_one(TabbedContent).active:
+            case "containers":
+                self.containers.show_marks(container_marks(conflicts, findings))
             case "ports":
                 self.ports.show_state(state, conflicts)
             case "security":
@@ -224,9 +240,12 @@ class NetdockApp(ContainerActions, App[None]):
         return self.action_available(action)
 
     def on_containers_tab_selected(self) -> None:
-        self.refresh_bindings()
+        if self.containers.is_attached:  # not a selection that arrives as the app exits
+            self.refresh_bindings()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        for table in event.pane.query(KeyedTable):  # a tab mounted late catches up
+            table.wide = self.wide
         self._repaint()
         # The keys go to what the user now sees: the tab's table (or tree).
         for widget in event.pane.query("*"):
@@ -268,6 +287,12 @@ class NetdockApp(ContainerActions, App[None]):
 
     def action_reverse_sort(self) -> None:
         self.containers.reverse_sort()
+
+    def action_wide(self) -> None:
+        """Every column at full width (scrolling sideways), or only what fits."""
+        self.wide = not self.wide
+        for table in self.query(KeyedTable):
+            table.wide = self.wide
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -12,29 +12,17 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
-from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
+from tui.core.rows import ContainerRow, container_row
 from tui.core.state import HostState
-from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.columns import CONTAINER_COLUMNS, container_cells
+from tui.ui.widgets.table import KeyedTable
 
-STATE_STYLE = {
-    "running": "green",
-    "paused": "blue",
-    "restarting": "yellow",
-    "created": "yellow",
-    "exited": "dim",
-    "dead": "red",
-    "removing": "dim",
-}
 SORTS = ("name", "state", "mode", "ipv4", "up")
-MARK_COLUMN = ("mark", " ")
-# The full list is in the detail pane; the table keeps every column on screen.
-PORTS_WIDTH = 40
-NETWORKS_WIDTH = 24
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
@@ -99,8 +87,7 @@ class ContainersTab(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
-        columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS)]
-        self.table = KeyedTable(columns, id="containers-table")
+        self.table = KeyedTable(CONTAINER_COLUMNS, id="containers-table")
         yield self.table
         yield Static(id="detail")
 
@@ -123,6 +110,16 @@ class ContainersTab(Vertical):
             self._busy = busy
         self._redraw()
 
+    def show_marks(self, marks: Mapping[str, Text]) -> None:
+        """The marks of the analyses of the state on screen; redrawn only if they changed."""
+
+        def seen(found: Mapping[str, Text]) -> dict[str, tuple[str, str]]:
+            return {key: (text.markup, str(text.style)) for key, text in found.items()}
+
+        if seen(marks) != seen(self._marks):
+            self._marks = marks
+            self._redraw()
+
     def _redraw(self) -> None:
         state = self._state
         now = self._now()
@@ -133,27 +130,15 @@ class ContainersTab(Vertical):
             row = container_row(state, c, now, counts)
             if not matches(self.query, state, c, row):
                 continue
-            status = self._busy.get(c.id)
-            state_cell = Text(
-                status or row.state,
-                style="bold yellow" if status else STATE_STYLE.get(row.state, ""),
-            )
-            ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH), style="" if c.running else "dim")
+            cells = container_cells(row, c.running, self._busy.get(c.id))
             rows[c.id] = (
                 self._marks.get(c.id, ""),
-                row.name,
-                state_cell,
-                row.mode,
-                abbreviate(row.networks, NETWORKS_WIDTH),
-                row.ipv4,
-                row.mac,
-                ports_cell,
-                row.namespace,
-                row.up,
+                *(Text(text, style=style) if style else text for text, style in cells),
             )
             keys[c.id] = sort_key(self.sort_field, row, c)
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
+        self.table.set_sort_marker(self.sort_field, self.sort_reverse)
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -179,10 +164,10 @@ class ContainersTab(Vertical):
     def watch_query(self) -> None:
         self._redraw()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()
-        self.post_message(self.Selected(event.row_key.value if event.row_key else None))
+        self.post_message(self.Selected(event.key))
 
     def open_filter(self, text: str | None = None) -> None:
         """Show the filter and type in it (``text``: filter by that at once)."""

@@ -7,21 +7,23 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.core.document import attached_names, attachments, gateway_of
 from tui.core.model import Network
 from tui.core.namespaces import all_sharers, orphaned
 from tui.core.state import HostState
-from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.columns import Column
+from tui.ui.widgets.table import KeyedTable
 
+# As the screen narrows, SCOPE goes first (the pane below says it), then GATEWAYS.
 COLUMNS = [
-    ("name", "NAME"),
-    ("driver", "DRIVER"),
-    ("scope", "SCOPE"),
-    ("subnets", "SUBNETS"),
-    ("gateways", "GATEWAYS"),
-    ("attached", "CONTAINERS"),
+    Column("name", "NAME", min_width=16),
+    Column("driver", "DRIVER"),
+    Column("scope", "SCOPE", drop=1),
+    Column("subnets", "SUBNETS", min_width=18),
+    Column("gateways", "GATEWAYS", drop=2),
+    Column("attached", "CONTAINERS"),
 ]
 
 
@@ -91,6 +93,6 @@ class NetworksTab(Vertical):
         detail = self.query_one("#network-detail", Static)
         detail.update(network_detail(self._state, network) if network else "")
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()

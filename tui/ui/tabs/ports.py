@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.core.ports import (
     BindingRow,
@@ -24,18 +24,21 @@ from tui.core.ports import (
     port_bindings,
 )
 from tui.core.state import HostState
-from tui.ui.widgets.keyed_table import Cell, KeyedTable
+from tui.ui.columns import Column
+from tui.ui.widgets.table import Cell, KeyedTable
 
+# As the screen narrows, BINDING goes first, then → PORT (both are in the pane below);
+# then the name folds.
 COLUMNS = [
-    ("mark", " "),
-    ("host_ip", "HOST IP"),
-    ("host_port", "PORT"),
-    ("proto", "PROTO"),
-    ("who", "CONTAINER / PROCESS"),
-    ("target", "→ PORT"),
-    ("state", "STATE"),
-    ("binding", "BINDING"),
-    ("conflict", "COLLISION"),
+    Column("mark", " "),
+    Column("host_ip", "HOST IP"),
+    Column("host_port", "PORT"),
+    Column("proto", "PROTO"),
+    Column("who", "CONTAINER / PROCESS", min_width=16),
+    Column("target", "→ PORT", drop=2),
+    Column("state", "STATE"),
+    Column("binding", "BINDING", drop=1),
+    Column("conflict", "COLLISION"),
 ]
 CONFLICT_STYLE = "bold red"
 WARNING_STYLE = "yellow"
@@ -209,6 +212,6 @@ class PortsTab(Vertical):
     def action_toggle_collisions(self) -> None:
         self.collisions_only = not self.collisions_only
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()

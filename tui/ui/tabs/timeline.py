@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from tui.core.changes import About, Kind, NetChange
 from tui.core.model import Event
@@ -188,8 +188,8 @@ class TimelineTab(Vertical):
         event.stop()
         self.table.focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()
-        target = self._targets.get(self.table.selected_key or "")
+        target = self._targets.get(event.key or "")
         if target is not None:
             self.post_message(self.Jump(*target))

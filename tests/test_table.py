@@ -1,0 +1,240 @@
+"""The table of our own: keyed diffs against a reference, cursor and scroll kept, keys and
+mouse, what a 10,000-row update costs to draw, and columns that give way to a narrow screen."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.text import Text
+from textual import events
+from textual.app import App, ComposeResult
+
+from tui.ui.columns import Column
+from tui.ui.widgets.table import KeyedTable
+
+COLUMNS = [Column("name", "NAME"), Column("value", "VALUE")]
+
+
+class TableApp(App[None]):
+    def __init__(self, columns: list[Column] = COLUMNS) -> None:
+        super().__init__()
+        self.columns = columns
+        self.highlighted: list[str | None] = []
+        self.selected: list[str | None] = []
+
+    def compose(self) -> ComposeResult:
+        yield KeyedTable(self.columns)
+
+    def on_mount(self) -> None:
+        self.query_one(KeyedTable).focus()
+
+    def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
+        self.highlighted.append(event.key)
+
+    def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
+        self.selected.append(event.key)
+
+
+def rows_of(n: int, value: str = "v") -> dict[str, tuple[str, str]]:
+    return {f"k{i:05d}": (f"row {i}", value) for i in range(n)}
+
+
+def screen_lines(table: KeyedTable) -> list[str]:
+    """The table's lines as drawn (header first), trailing blanks dropped."""
+    height = table.scrollable_content_region.height
+    return [table.render_line(y).text.rstrip() for y in range(height)]
+
+
+def expected_lines(table: KeyedTable, rows: dict, order: list[str]) -> list[str]:
+    top = round(table.scroll_y)
+    shown = order[top : top + table.scrollable_content_region.height - 1]
+    return [f"{rows[k][0]} {rows[k][1]}" for k in shown]
+
+
+def squeeze(line: str) -> str:
+    return " ".join(line.split())
+
+
+# A step: the rows (key -> value) and their order, drawn from a small key space so that
+# steps insert, update, remove and reorder the same rows.
+steps = st.lists(
+    st.dictionaries(
+        st.sampled_from([f"k{i}" for i in range(12)]),
+        st.sampled_from(["a", "bb", "ccc", "", "dddddddddd"]),
+        max_size=12,
+    ).flatmap(lambda rows: st.tuples(st.just(rows), st.permutations(sorted(rows)))),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+async def test_keyed_diffs_match_a_reference_list(sequence) -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        for values, order in sequence:
+            rows = {key: (key, value) for key, value in values.items()}
+            before = table.selected_key
+            table.sync(rows, order)
+            await pilot.pause()
+            assert list(table.order) == list(order)
+            assert {key: table.get_row(key) for key in order} == rows
+            lines = [squeeze(line) for line in screen_lines(table)[1:] if line.strip()]
+            assert lines == [squeeze(line) for line in expected_lines(table, rows, order)]
+            if before in rows:  # the cursor stays on its row wherever it moved
+                assert table.selected_key == before
+            assert (table.selected_key is None) == (not rows)
+
+
+async def test_cursor_and_scroll_stay_across_inserts_updates_and_removals() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = rows_of(300)
+        table.sync(rows, sorted(rows))
+        await pilot.pause()
+        await pilot.press("pagedown", "pagedown", "down", "down")
+        key, top = table.selected_key, table.scroll_y
+        assert key == "k00040" and top > 0
+        # A new row above, one updated, one removed below: same row, same scroll.
+        rows = {**rows, "a-first": ("first", "new")}
+        rows["k00041"] = ("row 41", "changed")
+        del rows["k00200"]
+        table.sync(rows, sorted(rows))
+        await pilot.pause()
+        assert table.selected_key == key
+        assert table.cursor_row == 41
+        assert table.scroll_y == top
+        # The selected row leaves: the cursor stays on its line, on the next row.
+        del rows[key]
+        table.sync(rows, sorted(rows))
+        await pilot.pause()
+        assert table.selected_key == "k00041"
+        assert app.highlighted[-1] == "k00041"
+
+
+async def test_keys_and_mouse_move_the_cursor_and_select() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = rows_of(50)
+        table.sync(rows, sorted(rows))
+        await pilot.pause()
+        assert table.selected_key == "k00000"
+        await pilot.press("end")
+        assert table.selected_key == "k00049"
+        assert screen_lines(table)[-1].split()[:2] == ["row", "49"]
+        await pilot.press("home", "down", "down")
+        assert table.selected_key == "k00002"
+        await pilot.press("pagedown")
+        assert table.cursor_row == 2 + table.scrollable_content_region.height - 1
+        await pilot.press("home")
+        await pilot.click(KeyedTable, offset=(3, 4))  # the fourth row (the header is line 0)
+        assert table.selected_key == "k00003"
+        await pilot.click(KeyedTable, offset=(3, 4))
+        await pilot.press("enter")
+        assert app.selected == ["k00003", "k00003"]
+        await pilot.click(KeyedTable, offset=(3, 0))  # the header selects nothing
+        assert table.selected_key == "k00003"
+        assert app.highlighted[0] == "k00000" and app.highlighted[-1] == "k00003"
+        table.post_message(events.MouseScrollDown(table, 3, 4, 0, 1, 0, False, False, False))
+        await pilot.pause()
+        assert table.scroll_y > 0 and table.selected_key == "k00003"  # wheel scrolls only
+
+
+async def test_ten_thousand_rows_draw_only_what_is_on_screen_and_what_changed() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 30)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = rows_of(10_000)
+        order = sorted(rows)
+        table.sync(rows, order)
+        await pilot.pause()
+        visible = table.scrollable_content_region.height - 1
+        assert table.rows_rendered <= visible
+        drawn = table.rows_rendered
+        # One cell of a visible row changes (no wider: a wider column redraws every line),
+        # one far-away row goes, one arrives below.
+        rows["k00003"] = ("row 3", "x")
+        del rows["k05000"]
+        rows["k99999"] = ("last", "n")
+        order = sorted(rows)
+        table.sync(rows, order)
+        await pilot.pause()
+        assert table.rows_rendered - drawn == 1
+        assert screen_lines(table)[4].split() == ["row", "3", "x"]
+        # A reorder of 10,000 rows redraws the screenful, not the table.
+        drawn = table.rows_rendered
+        table.sync(rows, order[::-1])
+        await pilot.pause()
+        assert table.rows_rendered - drawn <= visible
+        assert table.selected_key == "k00000"  # the cursor followed its row to the end
+        assert table.cursor_row == len(rows) - 1
+
+
+async def test_columns_give_way_in_their_order_and_wide_shows_them_all() -> None:
+    columns = [
+        Column("name", "NAME", min_width=6),
+        Column("mac", "MAC", drop=1),
+        Column("networks", "NETWORKS", drop=2),
+        Column("ports", "PORTS", min_width=8, fold=lambda text, width: text[: width - 2] + "+1"),
+    ]
+    app = TableApp(columns)
+    async with app.run_test(size=(80, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = {"a": ("web-frontend", "02:42:ac:11:00:02", "front, back", "0.0.0.0:8080->80/tcp")}
+        table.sync(rows, ["a"])
+        await pilot.pause()
+        assert table.shown_columns == ["name", "mac", "networks", "ports"]
+        await pilot.resize_terminal(60, 10)
+        await pilot.pause()
+        assert table.shown_columns == ["name", "networks", "ports"]
+        await pilot.resize_terminal(30, 10)
+        await pilot.pause()
+        assert table.shown_columns == ["name", "ports"]
+        line = squeeze(screen_lines(table)[1])
+        assert line == "web-frontend 0.0.0.0:8080+1"  # PORTS folded, NAME whole
+        table.wide = True
+        await pilot.pause()
+        assert table.shown_columns == ["name", "mac", "networks", "ports"]
+        assert table.virtual_size.width > 30  # scrolls sideways
+
+
+async def test_text_cells_keep_their_style_and_the_sort_marker_shows() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync({"a": (Text("web", style="bold red"), "[not markup]")}, ["a"])
+        table.set_sort_marker("value", reverse=True)
+        await pilot.pause()
+        assert squeeze(screen_lines(table)[0]) == "NAME VALUE ▼"
+        line = table.render_line(1)
+        assert squeeze(line.text) == "web [not markup]"
+        styles = [segment.style for segment in line if segment.text.strip() == "web"]
+        assert styles and styles[0].bold and styles[0].color.name == "red"
+
+
+async def test_a_cell_that_changes_only_its_style_is_redrawn() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync({"a": ("web", Text("0.0.0.0:80->80/tcp"))}, ["a"])
+        await pilot.pause()
+        table.sync({"a": ("web", Text("0.0.0.0:80->80/tcp", style="dim"))}, ["a"])
+        await pilot.pause()
+        styles = [s.style for s in table.render_line(1) if "0.0.0.0" in s.text]
+        assert styles and styles[0].dim
+
+
+async def test_select_key_moves_the_cursor_to_a_shown_row_only() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = rows_of(40)
+        table.sync(rows, sorted(rows))
+        await pilot.pause()
+        assert table.select_key("k00030") and table.selected_key == "k00030"
+        assert table.scroll_y > 0  # scrolled into view
+        assert not table.select_key("elsewhere") and table.selected_key == "k00030"
