@@ -11,8 +11,10 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.lazy import Lazy
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from tui.core.audit import audit
 from tui.core.config import Config
@@ -21,16 +23,19 @@ from tui.core.state import HostState
 from tui.engine.live import Live
 from tui.ui.actions import ContainerActions
 from tui.ui.marks import container_marks, header_segments
-from tui.ui.screens.help import HelpScreen
+from tui.ui.screens.help import HelpScreen, KeyRow
 from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.networks import NetworksTab
 from tui.ui.tabs.ports import PortsTab
 from tui.ui.tabs.security import SecurityTab
 from tui.ui.widgets.header import EngineHeader
+from tui.ui.widgets.table_tab import TableControls
 
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
 # repaint at most this often, so a burst costs one repaint, not one per event.
 COALESCE_SECONDS = 0.005
+# The keys that act on the table on screen (tui.ui.widgets.table_tab.TableControls).
+TABLE_ACTIONS = frozenset({"filter", "clear_filter", "sort", "reverse_sort", "to_row"})
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
 
@@ -55,6 +60,9 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
         Binding("o", "sort", "Sort", id="sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse_sort"),
+        # Priority: the table's own Home/End only scroll sideways.
+        Binding("home", "to_row(0)", "First row", show=False, priority=True, id="first_row"),
+        Binding("end", "to_row(-1)", "Last row", show=False, priority=True, id="last_row"),
         Binding("1", "tab('containers')", "Containers", show=False, id="tab_containers"),
         Binding("2", "tab('networks')", "Networks", show=False, id="tab_networks"),
         Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
@@ -184,7 +192,25 @@ class NetdockApp(ContainerActions, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The one place that says whether an action applies now (keys, footer, ``?``)."""
+        if action in TABLE_ACTIONS:
+            if self.table_tab() is None:
+                return False  # not offered on this tab: hidden
+            # Home and End are the filter line's own while it is typed in.
+            return action != "to_row" or not isinstance(self.focused, Input)
         return self.action_available(action)
+
+    def table_tab(self) -> TableControls | None:
+        """The tab on screen, if ``/``, ``o``, ``O``, Home and End act on it."""
+        if self.screen is not self.screen_stack[0]:
+            return None  # a dialog is on top: the keys are its own
+        try:
+            pane = self.query_one(TabbedContent).active_pane
+        except NoMatches:  # not composed yet
+            return None
+        for widget in pane.children if pane is not None else ():
+            if isinstance(widget, TableControls):
+                return widget
+        return None
 
     def on_containers_tab_selected(self) -> None:
         self.refresh_bindings()
@@ -199,27 +225,58 @@ class NetdockApp(ContainerActions, App[None]):
         self.refresh_bindings()
 
     def action_help(self) -> None:
-        rows = []
-        for binding in [*self.BINDINGS, *self.preset_bindings]:
-            assert isinstance(binding, Binding)
-            available = self.check_action(binding.action.split("(")[0], ()) is True
-            key = self.config.keys.get(binding.id or "", binding.key_display or binding.key)
-            rows.append((key, binding.description, available))
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(self.key_rows()))
+
+    def key_rows(self) -> list[KeyRow]:
+        """Every binding for ``?``: the app's, the presets', then each tab's own."""
+        rows = [
+            self._key_row(binding, self, "")
+            for binding in [*self.BINDINGS, *self.preset_bindings]
+            if isinstance(binding, Binding)
+        ]
+        tabs = self.query_one(TabbedContent)
+        for pane in tabs.query(TabPane):
+            for widget in pane.children:
+                where = f" (on the {pane.id} tab)"
+                on_screen = pane.id == tabs.active
+                rows.extend(
+                    self._key_row(binding, widget, where, on_screen)
+                    for binding in widget.BINDINGS
+                    if isinstance(binding, Binding)
+                )
+        return rows
+
+    def _key_row(
+        self, binding: Binding, node: DOMNode, where: str, on_screen: bool = True
+    ) -> KeyRow:
+        keys = self.config.keys.get(binding.id or "", binding.key)
+        shown = " ".join(
+            binding.key_display or self.get_key_display(Binding(key.strip(), ""))
+            for key in keys.split(",")
+        )
+        name, _, _ = binding.action.partition("(")
+        available = on_screen and node.check_action(name, ()) is True
+        return KeyRow(shown, binding.description + where, binding.id or "", available)
 
     def action_filter(self) -> None:
-        self.action_tab("containers")
-        self.containers.open_filter()
+        if (tab := self.table_tab()) is not None:
+            tab.open_filter()
 
     def action_clear_filter(self) -> None:
-        self.containers.close_filter()
+        if (tab := self.table_tab()) is not None:
+            tab.close_filter()
 
     def action_sort(self) -> None:
-        self.containers.cycle_sort()
-        self.notify(f"sorted by {self.containers.sort_field}", timeout=1.5)
+        if (tab := self.table_tab()) is not None:
+            self.notify(tab.cycle_sort(), timeout=1.5)
 
     def action_reverse_sort(self) -> None:
-        self.containers.reverse_sort()
+        if (tab := self.table_tab()) is not None:
+            self.notify(tab.reverse_sort(), timeout=1.5)
+
+    def action_to_row(self, index: int) -> None:
+        if (tab := self.table_tab()) is not None:
+            tab.to_row(index)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

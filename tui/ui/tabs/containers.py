@@ -9,10 +9,8 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.message import Message
-from textual.reactive import reactive
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from tui.core.describe import describe
 from tui.core.model import Container
@@ -20,6 +18,7 @@ from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
 from tui.core.state import HostState
 from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.widgets.table_tab import TableTab
 
 STATE_STYLE = {
     "running": "green",
@@ -30,7 +29,6 @@ STATE_STYLE = {
     "dead": "red",
     "removing": "dim",
 }
-SORTS = ("name", "state", "mode", "ipv4", "up")
 MARK_COLUMN = ("mark", " ")
 # The full list is in the detail pane; the table keeps every column on screen.
 PORTS_WIDTH = 40
@@ -54,23 +52,22 @@ def sort_key(field: str, row: ContainerRow, container: Container) -> Any:
 
 
 def matches(query: str, state: HostState, container: Container, row: ContainerRow) -> bool:
-    """``/`` filter: name, image, any address (IPv4, IPv6, MAC) or any port."""
+    """``/`` filter: name, image, state, mode, network, any address (IPv4, IPv6, MAC) or
+    any port."""
     if not query:
         return True
     needle = query.lower()
-    haystack = [container.name, container.image, row.ports, row.mode, row.networks]
+    haystack = [container.name, container.image, row.state, row.ports, row.mode, row.networks]
     for ep in effective_endpoints(state, container):
         haystack.extend(x for x in (ep.ipv4, ep.ipv6, ep.mac) if x)
     haystack.extend(str(p.host_port) for p in container.ports if p.host_port)
     return any(needle in item.lower() for item in haystack)
 
 
-class ContainersTab(Vertical):
+class ContainersTab(TableTab):
     """Table, filter and detail of the containers."""
 
     DEFAULT_CSS = """
-    ContainersTab #filter { dock: top; display: none; }
-    ContainersTab #filter.shown { display: block; }
     ContainersTab KeyedTable { height: 1fr; }
     ContainersTab #detail {
         height: auto; max-height: 45%; border-top: solid $primary-darken-2;
@@ -78,9 +75,8 @@ class ContainersTab(Vertical):
     }
     """
 
-    sort_field: reactive[str] = reactive("name", init=False)
-    sort_reverse: reactive[bool] = reactive(False, init=False)
-    query: reactive[str] = reactive("", init=False)
+    SORTS = ("name", "state", "mode", "ipv4", "up")
+    FILTER_HINT = "filter: name, image, state, mode, network, IP, MAC or port  (Esc clears)"
 
     class Selected(Message):
         """The cursor moved to another container (None: the table is empty)."""
@@ -98,7 +94,7 @@ class ContainersTab(Vertical):
         self._detail_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
+        yield from self.compose_filter()
         columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS)]
         self.table = KeyedTable(columns, id="containers-table")
         yield self.table
@@ -121,9 +117,9 @@ class ContainersTab(Vertical):
             self._marks = marks
         if busy is not None:
             self._busy = busy
-        self._redraw()
+        self.refresh_rows()
 
-    def _redraw(self) -> None:
+    def refresh_rows(self) -> None:
         state = self._state
         now = self._now()
         counts = {k: len(v) for k, v in sharer_index(state).items()}
@@ -131,7 +127,7 @@ class ContainersTab(Vertical):
         keys: dict[str, Any] = {}
         for c in state.containers.values():
             row = container_row(state, c, now, counts)
-            if not matches(self.query, state, c, row):
+            if not matches(self.filter_text, state, c, row):
                 continue
             status = self._busy.get(c.id)
             state_cell = Text(
@@ -159,7 +155,8 @@ class ContainersTab(Vertical):
     def _show_detail(self) -> None:
         container = self.selected
         if container is None:
-            text = Text("No container matches." if self.query else "No containers.", style="dim")
+            empty = "No container matches." if self.filter_text else "No containers."
+            text = Text(empty, style="dim")
         else:
             text = Text()
             for label, value in describe(self._state, container, self._now()):
@@ -170,45 +167,7 @@ class ContainersTab(Vertical):
             self._detail_shown = text
             self.query_one("#detail", Static).update(text)
 
-    def watch_sort_field(self) -> None:
-        self._redraw()
-
-    def watch_sort_reverse(self) -> None:
-        self._redraw()
-
-    def watch_query(self) -> None:
-        self._redraw()
-
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()
         self.post_message(self.Selected(event.row_key.value if event.row_key else None))
-
-    def open_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.add_class("shown")
-        field.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.query = event.value.strip()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.table.focus()
-
-    def close_filter(self) -> bool:
-        """Esc: clear and hide the filter; False when there was nothing to close."""
-        field = self.query_one("#filter", Input)
-        if not field.has_class("shown"):
-            return False
-        field.value = ""
-        field.remove_class("shown")
-        self.table.focus()
-        return True
-
-    def cycle_sort(self) -> None:
-        self.sort_field = SORTS[(SORTS.index(self.sort_field) + 1) % len(SORTS)]
-
-    def reverse_sort(self) -> None:
-        self.sort_reverse = not self.sort_reverse

@@ -11,7 +11,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets._data_table import TwoWayDict  # see _apply_order
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 Cell = str | Text
 BULK_REMOVAL = 16
@@ -31,6 +31,7 @@ class KeyedTable(DataTable[Cell]):
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._column_keys = [key for key, _ in columns]
+        self._labels = dict(columns)
         self._shown: dict[str, tuple[Cell, ...]] = {}
         self._fast_cells: dict[tuple[Any, ...], list[list[Segment]]] = {}
         self._order: list[str] = []
@@ -44,6 +45,17 @@ class KeyedTable(DataTable[Cell]):
             return None
         row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
         return row_key.value
+
+    def mark_sorted(self, column: str | None, reverse: bool = False) -> None:
+        """Mark the column the rows are sorted by in its header: ``▲`` ascending, ``▼`` not."""
+        for key, label in self._labels.items():
+            text = Text(f"{label} {'▼' if reverse else '▲'}" if key == column else label)
+            header = self.columns[ColumnKey(key)]
+            header.label = text
+            header.content_width = max(header.content_width, text.cell_len)
+        self._require_update_dimensions = True
+        self._update_count += 1
+        self.refresh()
 
     def sync(self, rows: Mapping[str, Sequence[Cell]], order: Sequence[str]) -> None:
         """Show exactly ``rows``, in ``order`` (their keys, sorted as wanted)."""
