@@ -7,8 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -22,7 +21,7 @@ from tui.core.ports import find_conflicts
 from tui.core.state import HostState
 from tui.engine.live import Live
 from tui.ui.actions import ContainerActions
-from tui.ui.marks import container_marks, header_segments
+from tui.ui.marks import UNKNOWN_SEGMENTS, container_marks, container_notes, header_segments
 from tui.ui.screens.help import HelpScreen, KeyRow
 from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.networks import NetworksTab
@@ -166,19 +165,22 @@ class NetdockApp(ContainerActions, App[None]):
         self._repaint_cost = self._repainted_at - started
 
     def _paint(self, state: HostState) -> None:
-        if state.synced:
+        if state.known:
             conflicts, findings = find_conflicts(state), audit(state)
             segments = header_segments(conflicts, findings)
-        else:  # the list's summaries lack what the analyses read: no guesses meanwhile
+        else:  # no answer yet, or only the list's summaries: no guesses meanwhile
             conflicts, findings = (), ()
-            segments = [Text("checking ports and security…", style="dim")]
-        self.header.show_state(state, segments)
+            segments = list(UNKNOWN_SEGMENTS)
+        self.header.show_state(state, segments, read_only=self.read_only)
         busy = self.marks_for(state)
         # Only the tab on screen is brought up to date; a tab catches up when it is shown.
         match self.query_one(TabbedContent).active:
             case "containers":
                 self.containers.show_state(
-                    state, marks=container_marks(conflicts, findings), busy=busy
+                    state,
+                    marks=container_marks(conflicts, findings),
+                    busy=busy,
+                    notes=container_notes(conflicts, findings, self.refusals),
                 )
                 self.follow_actions(state)
             case "networks":
@@ -211,6 +213,21 @@ class NetdockApp(ContainerActions, App[None]):
             if isinstance(widget, TableControls):
                 return widget
         return None
+
+    def on_key(self, event: events.Key) -> None:
+        """A key the footer shows dimmed because of read-only mode: say so, once."""
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.enabled or active.node is not self:
+            return
+        name, _, _ = active.binding.action.partition("(")
+        if self.refused_in_read_only(name):
+            event.stop()
+            self.notify(
+                f"{active.binding.description}: not in read-only mode",
+                severity="warning",
+                timeout=2,
+                markup=False,
+            )
 
     def on_containers_tab_selected(self) -> None:
         self.refresh_bindings()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
 from tui.core.state import HostState
+from tui.ui.marks import DetailLine
 from tui.ui.widgets.keyed_table import KeyedTable
 from tui.ui.widgets.table_tab import TableTab
 
@@ -91,6 +92,7 @@ class ContainersTab(TableTab):
         self._state = HostState()
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
+        self._notes: Mapping[str, Sequence[DetailLine]] = {}
         self._detail_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
@@ -110,13 +112,17 @@ class ContainersTab(TableTab):
         state: HostState,
         marks: Mapping[str, Text] | None = None,
         busy: Mapping[str, str] | None = None,
+        notes: Mapping[str, Sequence[DetailLine]] | None = None,
     ) -> None:
-        """Bring the table and the detail up to date with ``state``."""
+        """Bring the table and the detail up to date with ``state``; ``notes`` are lines
+        the detail of a container adds (its collisions, findings, the engine's refusals)."""
         self._state = state
         if marks is not None:
             self._marks = marks
         if busy is not None:
             self._busy = busy
+        if notes is not None:
+            self._notes = notes
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
@@ -130,9 +136,11 @@ class ContainersTab(TableTab):
             if not matches(self.filter_text, state, c, row):
                 continue
             status = self._busy.get(c.id)
+            if status is None and c.exit_code is not None:
+                status = f"{row.state} ({c.exit_code})"
             state_cell = Text(
                 status or row.state,
-                style="bold yellow" if status else STATE_STYLE.get(row.state, ""),
+                style="bold yellow" if c.id in self._busy else STATE_STYLE.get(row.state, ""),
             )
             ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH), style="" if c.running else "dim")
             rows[c.id] = (
@@ -159,9 +167,15 @@ class ContainersTab(TableTab):
             text = Text(empty, style="dim")
         else:
             text = Text()
-            for label, value in describe(self._state, container, self._now()):
-                text.append(f"{label:<11}", style="bold")
-                text.append(f"{value}\n")
+            lines = [
+                *describe(self._state, container, self._now()),
+                *self._notes.get(container.id, ()),
+            ]
+            for label, value in lines:
+                # At least one space: an interface name may be longer than the column.
+                text.append(f"{label:<10} ", style="bold")
+                text.append(value)
+                text.append("\n")
             text.rstrip()
         if text != self._detail_shown:  # an update re-lays out the screen: only on change
             self._detail_shown = text

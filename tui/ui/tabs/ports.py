@@ -172,11 +172,13 @@ class PortsTab(TableTab):
         if state is self._state and conflicts is None:
             return
         self._state = state
+        if not state.known:
+            conflicts = ()
         self._conflicts = find_conflicts(state) if conflicts is None else conflicts
         rows: dict[str, Row] = {}
-        for b in port_bindings(state):
+        for b in port_bindings(state) if state.known else ():
             rows[b.key] = (b, conflicts_of_binding(self._conflicts, b))
-        for ln in listener_rows(state):
+        for ln in listener_rows(state) if state.known else ():
             # The engine's proxy for a published port is that binding's row already.
             if ln.owner is not Owner.PUBLISHED:
                 rows[ln.key] = (ln, conflicts_of_listener(self._conflicts, ln))
@@ -208,7 +210,9 @@ class PortsTab(TableTab):
     def _show_detail(self) -> None:
         row = self.selected()
         pane = self.query_one("#ports-detail", Static)
-        if row is not None:
+        if not self._state.known:
+            pane.update(Text("Ports and collisions unknown: waiting for the engine's answer."))
+        elif row is not None:
             pane.update(explain(*row))
         elif self.collisions_only:
             pane.update(Text("No collisions.", style="dim"))

@@ -36,6 +36,9 @@ class Item:
 
 def summary_text(findings: tuple[Finding, ...], state: HostState) -> Text:
     text = Text()
+    if not state.known:
+        text.append(NOT_KNOWN, style="yellow")
+        return text
     if not findings:
         text.append("No findings.", style="green")
     for i, (severity, n) in enumerate(severity_counts(findings).items()):
@@ -92,6 +95,7 @@ def finding_detail(f: Finding) -> Text:
 
 
 PARTS = ("why", "fix", "ref")
+NOT_KNOWN = "Findings unknown: waiting for the engine's answer."
 
 
 class SecurityTab(Vertical):
@@ -132,7 +136,7 @@ class SecurityTab(Vertical):
     def show_state(self, state: HostState) -> None:
         """Audit ``state`` and bring the tree in line with the findings, in place."""
         self._state = state
-        findings = audit(state)
+        findings = audit(state) if state.known else ()
         self.query_one("#security-summary", Static).update(summary_text(findings, state))
         if findings == self.findings:
             return

@@ -19,10 +19,12 @@ LINK_STYLE = {
 }
 
 
-def header_text(state: HostState, extra: Sequence[Text] = ()) -> Text:
+def header_text(state: HostState, extra: Sequence[Text] = (), read_only: bool = False) -> Text:
     """Two lines: which engine and whether we follow it; then what is on it."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" netdock ", style="bold reverse")
+    if read_only:
+        text.append(" read-only ", style="bold black on yellow")
     engine = state.engine
     if engine is not None:
         text.append(f" {engine.endpoint}", style="bold")
@@ -37,8 +39,11 @@ def header_text(state: HostState, extra: Sequence[Text] = ()) -> Text:
         if state.connection.attempt:
             text.append(f" (attempt {state.connection.attempt}, retrying)", style="dim")
     containers = state.containers.values()
-    running = sum(c.running for c in containers)
-    text.append(f"\n {running}/{len(state.containers)} running", style="bold")
+    if state.read:
+        running = sum(c.running for c in containers)
+        text.append(f"\n {running}/{len(state.containers)} running", style="bold")
+    else:
+        text.append("\n containers: unknown", style="dim")
     modes = Counter(mode_of(state, c) for c in containers)
     if modes:
         text.append("  " + "  ".join(f"{m} {n}" for m, n in sorted(modes.items())))
@@ -55,8 +60,10 @@ class EngineHeader(Static):
 
     _shown: Text | None = None
 
-    def show_state(self, state: HostState, extra: Sequence[Text] = ()) -> None:
-        text = header_text(state, extra)
+    def show_state(
+        self, state: HostState, extra: Sequence[Text] = (), *, read_only: bool = False
+    ) -> None:
+        text = header_text(state, extra, read_only)
         if text != self._shown:  # an update re-lays out the screen: only when it changed
             self._shown = text
             self.update(text)
