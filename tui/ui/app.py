@@ -43,6 +43,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def key_name(app: App[None], binding: Binding, key: str) -> str:
+    """A key as the user types it: ``?``, ``]``, ``F2`` (not ``question_mark``)."""
+    if binding.key_display:
+        return binding.key_display
+    name = app.get_key_display(Binding(key, ""))
+    return name.upper() if name[:1] == "f" and name[1:].isdigit() else name
+
+
 class NetdockApp(ContainerActions, App[None]):
     """netdock's live dashboard of one engine."""
 
@@ -254,7 +262,7 @@ class NetdockApp(ContainerActions, App[None]):
         tabs = self.query_one(TabbedContent)
         for pane in tabs.query(TabPane):
             for widget in pane.children:
-                where = f" (on the {pane.id} tab)"
+                where = f" ({pane.id} tab)"
                 on_screen = pane.id == tabs.active
                 rows.extend(
                     self._key_row(binding, widget, where, on_screen)
@@ -267,13 +275,11 @@ class NetdockApp(ContainerActions, App[None]):
         self, binding: Binding, node: DOMNode, where: str, on_screen: bool = True
     ) -> KeyRow:
         keys = self.config.keys.get(binding.id or "", binding.key)
-        shown = " ".join(
-            binding.key_display or self.get_key_display(Binding(key.strip(), ""))
-            for key in keys.split(",")
-        )
+        shown = " ".join(key_name(self, binding, key.strip()) for key in keys.split(","))
         name, _, _ = binding.action.partition("(")
-        available = on_screen and node.check_action(name, ()) is True
-        return KeyRow(shown, binding.description + where, binding.id or "", available)
+        state = node.check_action(name, ()) if on_screen else False
+        why = "" if state is True else "read-only" if self.refused_in_read_only(name) else "not now"
+        return KeyRow(shown, binding.description + where, binding.id or "", why)
 
     def action_filter(self) -> None:
         if (tab := self.table_tab()) is not None:

@@ -22,7 +22,8 @@ class KeyRow:
     keys: str
     description: str
     binding_id: str
-    available: bool
+    unavailable: str = ""
+    """Why it does not apply now (``read-only``, ``not now``); empty when it does."""
 
 
 def bindings_table(rows: Sequence[KeyRow]) -> Table:
@@ -31,12 +32,12 @@ def bindings_table(rows: Sequence[KeyRow]) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     table.add_column("key", style="bold cyan", no_wrap=True)
     table.add_column("action")
-    table.add_column("id ([keys] in the config)", style="dim", no_wrap=True)
+    table.add_column(Text("id, for [keys]"), style="dim", no_wrap=True)
     for row in rows:
         action = (
-            Text(row.description)
-            if row.available
-            else Text(f"{row.description} (unavailable)", "dim")
+            Text(f"{row.description} ({row.unavailable})", "dim")
+            if row.unavailable
+            else Text(row.description)
         )
         table.add_row(Text(row.keys), action, Text(row.binding_id))
     return table
