@@ -564,8 +564,9 @@ async def test_read_only_takes_every_action_away(lab: Lab):
     async with app.run_test(size=(200, 50)) as pilot:
         await started(pilot, app)
         await select(pilot, app, name)
-        for action in ("launch", "start", "stop", "restart", "pause", "remove", "relaunch"):
-            assert app.check_action(action, ()) is None, action
+        for action in ("launch", "stop", "restart", "pause", "remove", "relaunch"):
+            assert app.check_action(action, ()) is None, action  # shown, dimmed
+        assert app.check_action("start", ()) is False, "not on a running one: hidden"
         await pilot.press("n", "s", "d", "f2")
         await pilot.pause(0.3)
         assert not isinstance(app.screen, LauncherScreen | ConfirmScreen)
@@ -573,5 +574,5 @@ async def test_read_only_takes_every_action_away(lab: Lab):
         await pilot.press("question_mark")
         await pilot.pause(0.1)
         help_text = visible_text(app)
-        assert "Stop (unavailable)" in help_text
-        assert "Run: bridge -P (unavailable)" in help_text
+        assert "Stop (read-only)" in help_text
+        assert "Run: bridge -P (read-only)" in help_text

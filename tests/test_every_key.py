@@ -108,6 +108,27 @@ def shipped_config() -> Config:
     return config
 
 
+async def test_a_preset_uses_the_engine_s_only_image(engine: PrivateEngine) -> None:
+    """The private engine has one image, netlab/busybox:1, which no candidate names."""
+    before = set(engine.docker("ps", "-aq").split())
+    app = NetdockApp(Live(DockerBackend(resolve_endpoint(engine.host))), config=shipped_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        start = time.monotonic()
+        while not app.state.known or app.state.connection.link is not Link.LIVE:
+            assert time.monotonic() - start < 15, "the private engine did not answer"
+            await pilot.pause(0.05)
+        await pilot.press("f5")
+        while not set(engine.docker("ps", "-q").split()) - before:
+            assert time.monotonic() - start < 30, "f5 launched nothing"
+            assert len(app.screen_stack) == 1, "the launcher opened: no image was chosen"
+            await pilot.pause(0.1)
+    (new,) = set(engine.docker("ps", "-q").split()) - before
+    image, mode = engine.docker(
+        "inspect", "-f", "{{.Config.Image}} {{.HostConfig.NetworkMode}}", new
+    ).split()
+    assert (image, mode) == (TEST_IMAGE, "none")
+
+
 async def test_every_key_on_every_tab_and_in_every_dialog(engine: PrivateEngine) -> None:
     backend = DockerBackend(resolve_endpoint(engine.host))
     app = NetdockApp(Live(backend), config=shipped_config())

@@ -453,7 +453,6 @@ class ContainerActions:
             shown = ""
             if cid not in table.rows and self.containers.close_filter():
                 # The filter hid it: the user asked for this container, show it.
-                self.containers.refresh_rows()
                 shown = " (filter cleared to show it)"
             if cid in table.rows:
                 table.move_cursor(row=table.get_row_index(cid))

@@ -91,6 +91,7 @@ class TableTab(Vertical):
             return False
         field.value = ""
         field.remove_class("shown")
+        self.filter_text = ""  # now, not when the line's change event comes
         self.table.focus()
         return True
 
