@@ -91,6 +91,11 @@ def engine_state(lab: Lab, name: str) -> str:
     return lab.inspect(name)["State"]["Status"]
 
 
+def exited_as(lab: Lab, name: str) -> str:
+    """STATE of an exited container as the table shows it: with the engine's exit code."""
+    return f"exited ({lab.inspect(name)['State']['ExitCode']})"
+
+
 async def started(pilot, app: NetdockApp) -> None:
     """The dashboard has read the engine and follows its events."""
     await until(pilot, lambda: app.state.connection.link is Link.LIVE and app.state.synced)
@@ -351,7 +356,7 @@ async def test_stop_start_restart_pause_and_remove_by_keys(lab: Lab):
         await pilot.press("s")
         await until(pilot, lambda: shown_state(app, name) == "stopping…", 5)
         await until(pilot, lambda: engine_state(lab, name) == "exited")
-        await until(pilot, lambda: shown_state(app, name) == "exited")
+        await until(pilot, lambda: shown_state(app, name) == exited_as(lab, name))
 
         await pilot.press("u")
         await until(pilot, lambda: engine_state(lab, name) == "running")
@@ -435,7 +440,7 @@ async def test_stopping_a_namespace_owner_names_who_loses_the_network(lab: Lab):
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await until(pilot, lambda: engine_state(lab, owner) == "exited")
-        await until(pilot, lambda: shown_state(app, owner) == "exited")
+        await until(pilot, lambda: shown_state(app, owner) == exited_as(lab, owner))
 
 
 # Relaunch and presets ---------------------------------------------------------------
