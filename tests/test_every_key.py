@@ -40,7 +40,7 @@ def engine() -> Iterator[PrivateEngine]:
     one that was created only: something for every container key to act on."""
     with PrivateEngine("keys") as private:
         private.load_test_image()
-        run = ("run", "-d", "--name")
+        run = ("run", "-d", "--stop-timeout", "1", "--name")
         private.docker(*run, "web", "-p", "18080:80", TEST_IMAGE)
         private.docker(*run, "side", "--network", "container:web", TEST_IMAGE, *SLEEP)
         private.docker(*run, "hostnet", "--network", "host", TEST_IMAGE, *SLEEP)
@@ -82,6 +82,12 @@ async def back_to(pilot: Pilot[None], app: NetdockApp, tab: str) -> None:
         app.screen.dismiss(None)
         await settle(pilot, app)
     assert len(app.screen_stack) == 1, f"a dialog would not close: {app.screen!r}"
+    # A row busy with a request ("stopping…") takes no keys: wait for the engine's answer,
+    # so each key finds the selection free to act on.
+    start = time.monotonic()
+    while app.busy.labels:
+        assert time.monotonic() - start < 30, f"requests never ended: {app.busy.labels}"
+        await pilot.pause(0.1)
     if (table := app.table_tab()) is not None:
         table.close_filter()
     tabs = app.query_one(TabbedContent)

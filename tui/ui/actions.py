@@ -129,7 +129,9 @@ class ContainerActions:
         # Container ID -> the engine's last refusal of a request on it, kept in its detail
         # (a toast is gone in seconds) until a request on it succeeds.
         self.refusals: dict[str, str] = {}
-        self._select_when_seen: str | None = None
+        # A container just launched, and the filter as it was then: the cursor goes to it
+        # once it shows; the filter is cleared for it unless the user has changed it since.
+        self._select_when_seen: tuple[str, str] | None = None
         clashes = key_clashes(config, taken)
         self.config = without_keys(config, {name for name, _ in clashes})
         self.preset_bindings = preset_bindings(self.config)
@@ -333,7 +335,7 @@ class ContainerActions:
 
     def _launched(self, container_id: str | None) -> None:
         if container_id:
-            self._select_when_seen = container_id
+            self._select_when_seen = (container_id, self.containers.filter_text)
             self._marks_changed()
 
     def action_launch(self) -> None:
@@ -445,16 +447,22 @@ class ContainerActions:
 
     def follow_actions(self, state: HostState) -> None:
         """After a repaint: put the cursor on a container just launched, once it shows."""
-        cid = self._select_when_seen
-        if cid is not None and cid in state.containers:
-            self._select_when_seen = None
-            c = state.containers[cid]
-            table = self.containers.table
-            shown = ""
-            if cid not in table.rows and self.containers.close_filter():
-                # The filter hid it: the user asked for this container, show it.
+        if self._select_when_seen is None:
+            return
+        cid, filter_then = self._select_when_seen
+        if cid not in state.containers:
+            return
+        self._select_when_seen = None
+        c = state.containers[cid]
+        table = self.containers.table
+        shown = ""
+        if cid not in table.rows:
+            if self.containers.filter_text == filter_then and self.containers.close_filter():
+                # The filter the user had at the launch hid it: they asked for it, show it.
                 shown = " (filter cleared to show it)"
-            if cid in table.rows:
-                table.move_cursor(row=table.get_row_index(cid))
-            app: Any = self
-            app.notify(f"{c.name}: {c.state}{shown}", timeout=3, markup=False)
+            else:  # a filter typed since is the user's newer wish: keep it, say so
+                shown = " (hidden by the filter)"
+        if cid in table.rows:
+            table.move_cursor(row=table.get_row_index(cid))
+        app: Any = self
+        app.notify(f"{c.name}: {c.state}{shown}", timeout=3, markup=False)
