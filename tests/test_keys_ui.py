@@ -206,7 +206,7 @@ async def test_no_engine_reads_unknown_not_zero():
         await until(pilot, lambda: app.state.connection.attempt >= 1)
         await pilot.pause(0.1)
         header = str(app.query_one("#header").render())
-        assert "port collisions: unknown" in header and "findings: unknown" in header
+        assert "port collisions: unknown" in header and "audit: unknown" in header
         assert "containers: unknown" in header and "0 port collisions" not in header
         await pilot.press("4")
         await pilot.pause(0.1)

@@ -32,6 +32,11 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--read-only", action="store_true", help="disable every action that changes the engine"
     )
+    parser.add_argument(
+        "--no-accept",
+        action="store_true",
+        help="show every security finding as if no risk were accepted in the config file",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, summary) in SUBCOMMANDS.items():
         if name == chosen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from tui.cli.common import chosen_endpoint, new_live, open_backend
 from tui.engine.firstread import FirstRead
@@ -17,6 +18,8 @@ def run(args: argparse.Namespace) -> int:
     from tui.ui.app import NetdockApp
 
     config, problems = load_config()
+    if args.no_accept:
+        config = replace(config, accept=())
     backend = open_backend(args, endpoint)
     app = NetdockApp(
         new_live(backend, first_read=first_read),

@@ -15,7 +15,7 @@ from textual.dom import DOMNode
 from textual.lazy import Lazy
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
-from tui.core.audit import audit
+from tui.core.audit import assess
 from tui.core.config import Config
 from tui.core.ports import find_conflicts
 from tui.core.state import HostState
@@ -118,7 +118,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.containers = ContainersTab(self.now, id="containers-tab")
         self.networks = NetworksTab(id="networks-tab")
         self.ports = PortsTab(id="ports-tab")
-        self.security = SecurityTab(id="security-tab")
+        self.security = SecurityTab(self.config.accept, id="security-tab")
         yield self.header
         with TabbedContent(id="tabs"):
             with TabPane("Containers [1]", id="containers"):
@@ -174,7 +174,7 @@ class NetdockApp(ContainerActions, App[None]):
 
     def _paint(self, state: HostState) -> None:
         if state.known:
-            conflicts, findings = find_conflicts(state), audit(state)
+            conflicts, findings = find_conflicts(state), assess(state, self.config.accept).findings
             segments = header_segments(conflicts, findings)
         else:  # no answer yet, or only the list's summaries: no guesses meanwhile
             conflicts, findings = (), ()
