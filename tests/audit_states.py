@@ -76,4 +76,5 @@ def state(
         networks=MappingProxyType({n.id: n for n in networks}),
         daemon=daemon,
         host=host or HostFacts(ip_forward=True),
+        read=True,  # as after the engine's first answer
     )

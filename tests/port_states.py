@@ -44,6 +44,7 @@ def state(
     return HostState(
         containers=MappingProxyType({c.id: c for c in containers}),
         host=HostFacts(listeners=tuple(listeners), dynamic_port_range=span),
+        read=True,  # as after the engine's first answer
     )
 
 

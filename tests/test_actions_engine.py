@@ -91,6 +91,11 @@ def engine_state(lab: Lab, name: str) -> str:
     return lab.inspect(name)["State"]["Status"]
 
 
+def exited_as(lab: Lab, name: str) -> str:
+    """STATE of an exited container as the table shows it: with the engine's exit code."""
+    return f"exited ({lab.inspect(name)['State']['ExitCode']})"
+
+
 async def started(pilot, app: NetdockApp) -> None:
     """The dashboard has read the engine and follows its events."""
     await until(pilot, lambda: app.state.connection.link is Link.LIVE and app.state.synced)
@@ -351,7 +356,7 @@ async def test_stop_start_restart_pause_and_remove_by_keys(lab: Lab):
         await pilot.press("s")
         await until(pilot, lambda: shown_state(app, name) == "stopping…", 5)
         await until(pilot, lambda: engine_state(lab, name) == "exited")
-        await until(pilot, lambda: shown_state(app, name) == "exited")
+        await until(pilot, lambda: shown_state(app, name) == exited_as(lab, name))
 
         await pilot.press("u")
         await until(pilot, lambda: engine_state(lab, name) == "running")
@@ -435,7 +440,7 @@ async def test_stopping_a_namespace_owner_names_who_loses_the_network(lab: Lab):
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await until(pilot, lambda: engine_state(lab, owner) == "exited")
-        await until(pilot, lambda: shown_state(app, owner) == "exited")
+        await until(pilot, lambda: shown_state(app, owner) == exited_as(lab, owner))
 
 
 # Relaunch and presets ---------------------------------------------------------------
@@ -564,8 +569,9 @@ async def test_read_only_takes_every_action_away(lab: Lab):
     async with app.run_test(size=(200, 50)) as pilot:
         await started(pilot, app)
         await select(pilot, app, name)
-        for action in ("launch", "start", "stop", "restart", "pause", "remove", "relaunch"):
-            assert app.check_action(action, ()) is None, action
+        for action in ("launch", "stop", "restart", "pause", "remove", "relaunch"):
+            assert app.check_action(action, ()) is None, action  # shown, dimmed
+        assert app.check_action("start", ()) is False, "not on a running one: hidden"
         await pilot.press("n", "s", "d", "f2")
         await pilot.pause(0.3)
         assert not isinstance(app.screen, LauncherScreen | ConfirmScreen)
@@ -573,5 +579,5 @@ async def test_read_only_takes_every_action_away(lab: Lab):
         await pilot.press("question_mark")
         await pilot.pause(0.1)
         help_text = visible_text(app)
-        assert "Stop (unavailable)" in help_text
-        assert "Run: bridge -P (unavailable)" in help_text
+        assert "Stop (read-only)" in help_text
+        assert "Run: bridge -P (read-only)" in help_text

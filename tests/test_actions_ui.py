@@ -67,7 +67,7 @@ async def test_preset_keys_clashing_or_unknown_ids_are_told_and_ignored():
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = visible_text(app)
-        assert re.search(r"\bx\s+Stop\b", text) and re.search(r"\bf9\s+Run: db\b", text)
+        assert re.search(r"\bx\s+Stop\b", text) and re.search(r"\bF9\s+Run: db\b", text)
 
 
 async def test_actions_follow_the_selection_and_read_only_dims_them():
@@ -93,12 +93,12 @@ async def test_preset_descriptions_in_help_are_plain_text_not_markup():
         Preset("bold", key="f9", description="Run [/b] now"),
         Preset("red", key="f10", description="[red]x"),
     )
-    for read_only, suffix in ((False, ""), (True, " (unavailable)")):
+    for read_only, suffix in ((False, ""), (True, " (read-only)")):
         app = app_with(Config(read_only=read_only, presets=presets))
         async with app.run_test(size=(200, 50)) as pilot:
             await until(pilot, lambda app=app: app.state.containers)
             await pilot.press("question_mark")
             await until(pilot, lambda app=app: isinstance(app.screen, HelpScreen))
             text = visible_text(app)
-            assert f"f9 Run [/b] now{suffix}" in re.sub(r"\s+", " ", text)
-            assert f"f10 [red]x{suffix}" in re.sub(r"\s+", " ", text)
+            assert f"F9 Run [/b] now{suffix}" in re.sub(r"\s+", " ", text)
+            assert f"F10 [red]x{suffix}" in re.sub(r"\s+", " ", text)

@@ -155,7 +155,8 @@ async def test_real_engine_container_started_after_launch_shows_without_a_key(la
         )
         await until(pilot, lambda: side in shown_names(app), timeout=2)
         await asyncio.to_thread(lab.docker, "stop", "-t", "0", name)
-        await until(pilot, lambda: row(name)[2] == "exited", timeout=5)
+        # Killed at once (-t 0): SIGKILL, exit code 137, as `docker ps` says "Exited (137)".
+        await until(pilot, lambda: row(name)[2] == "exited (137)", timeout=5)
         assert row(name)[7] == "127.0.0.1:18090->80/tcp*, 443/tcp", "configured, not bound"
         await asyncio.to_thread(lab.docker, "rm", "-f", side)
         await until(pilot, lambda: side not in shown_names(app), timeout=2)

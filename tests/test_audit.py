@@ -84,7 +84,10 @@ def test_no_default_bridge_no_icc_finding() -> None:
 
 def test_icc_on_a_user_bridge() -> None:
     front = Network("netfront", "front", "bridge", "local")
-    f = only(state(networks=(front,)), "ND-ICC-USER-BRIDGE")
+    alone = container("a", endpoints=(Endpoint("front", "netfront"),), network_mode="front")
+    assert "ND-ICC-USER-BRIDGE" not in ids(state(alone, networks=(front,))), "no one to reach"
+    pair = (alone, container("b", endpoints=(Endpoint("front", "netfront"),), network_mode="front"))
+    f = only(state(*pair, networks=(front,)), "ND-ICC-USER-BRIDGE")
     assert (f.cis, f.severity, f.subjects, f.subject_ids) == (
         None,
         Severity.LOW,

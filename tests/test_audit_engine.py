@@ -101,6 +101,10 @@ class Made:
         lab.connect(self.vault, self.bridging)
         self.two_nets = run("--network", self.quiet, TEST_IMAGE, *SLEEP, name="twonets")
         lab.connect(self.open, self.two_nets)
+        self.open_peer = run("--network", self.open, TEST_IMAGE, *SLEEP, name="openpeer")
+        # A user bridge with one container: no one for it to reach, no ICC finding.
+        self.lonely = lab.network("lonely")
+        self.alone = run("--network", self.lonely, TEST_IMAGE, *SLEEP, name="alone")
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +155,11 @@ def test_each_container_and_network_finding(
     f = found[check]
     assert (f["cis"], f["severity"], f["applies_when_started"]) == (cis, severity, later)
     assert f["why"] and f["fix"]
+
+
+def test_no_icc_finding_on_a_user_bridge_with_one_container(made: tuple[Made, Any]) -> None:
+    objects, findings = made
+    assert "ND-ICC-USER-BRIDGE" not in about(findings, objects.lonely)
 
 
 def test_ipv6_wildcard_binding_is_reported(made: tuple[Made, list[dict[str, Any]]]) -> None:

@@ -36,7 +36,7 @@ def test_the_first_frame_has_the_dashboards_layout_and_only_the_listed_rows():
     plain = [ANSI.sub("", line) for line in lines]
     assert plain[0].startswith(" netdock  unix:///var/run/docker.sock  Docker ")
     assert plain[1].startswith(" 9/11 running  bridge 6")
-    assert "checking ports and security…" in " ".join(plain[1:3])
+    assert "port collisions: unknown  audit: unknown" in " ".join(plain[1:3])
     tabs = next(i for i, line in enumerate(plain) if line.startswith(" Containers [1]"))
     assert set(plain[tabs + 1]) == {"━"}
     headers = plain[tabs + 2].split()

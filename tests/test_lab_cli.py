@@ -34,6 +34,9 @@ def test_lab_up_shows_the_four_modes_and_lab_down_leaves_nothing(lab: Lab, tmp_p
     assert f"lab up, in image {expected}:" in up.stdout
     for example in ("bridge", "host", "container", "none"):
         assert f"{prefix}-{example}" in up.stdout
+    # What it prints is what it ran: Example 1 publishes every exposed port.
+    bridge_line = next(line for line in up.stdout.splitlines() if f"{prefix}-bridge" in line)
+    assert "--net=bridge -P" in bridge_line
 
     snapshot = netdock("snapshot", "--json", home=tmp_path)
     assert snapshot.returncode == 0, snapshot.stderr
@@ -89,11 +92,14 @@ def test_read_only_refuses_the_lab(lab: Lab, tmp_path: Path):
     result = netdock(
         "--read-only", "lab", "up", "--image", TEST_IMAGE, "--prefix", prefix, home=tmp_path
     )
-    assert result.returncode == 2
+    # 3, not 2: a script tells "read-only refused" from "no engine".
+    assert result.returncode == 3
     assert "lab up changes the engine, and --read-only forbids that" in result.stderr
+    result = netdock("--read-only", "lab", "down", "--prefix", prefix, home=tmp_path)
+    assert result.returncode == 3
     config = tmp_path / "netdock" / "config.toml"
     config.parent.mkdir()
     config.write_text("read_only = true\n")
     result = netdock("lab", "up", "--image", TEST_IMAGE, "--prefix", prefix, home=tmp_path)
-    assert result.returncode == 2 and "read_only = true in the config" in result.stderr
+    assert result.returncode == 3 and "read_only = true in the config" in result.stderr
     assert lab.docker.ids("ps", "-aq", "--filter", f"name={prefix}") == []

@@ -23,9 +23,11 @@ from tui.core.launch import (
     relaunch_spec,
     to_create_config,
     validate,
+    warnings,
 )
 from tui.core.model import Container, HostAddress, HostFacts, Listener, Network, PortBinding
 from tui.core.state import HostState
+from tui.engine.bindable import can_bind
 from tui.engine.portspec import parse_port_spec, parse_port_specs, split_specs
 
 IMAGES = (
@@ -102,11 +104,35 @@ def test_a_backwards_range_is_an_error_not_an_empty_spec():
 
 def test_out_of_range_ports_and_bad_addresses_are_caught():
     state = host_state(addresses=[HostAddress("lo", "127.0.0.1", 8, "inet")])
-    problems = messages(validate(spec("99999:80 70000 1.2.3:80:80 10.9.9.9:80:80"), state))
+    typed = spec("99999:80 70000 1.2.3:80:80 192.0.2.1:80:80")
+    problems = messages(validate(typed, state, bindable=can_bind))
     assert "99999:80: host port 99999 is not in 0-65535" in problems
     assert "70000: container port 70000 is not in 1-65535" in problems
     assert "1.2.3:80:80: 1.2.3 is not an IP address" in problems
-    assert any("10.9.9.9 is not an address of this host" in p for p in problems)
+    assert any("192.0.2.1 is not an address of this host" in p for p in problems)
+
+
+def test_every_loopback_address_is_the_host_s_own_as_the_kernel_says():
+    """`lo` lists 127.0.0.1 only, but the kernel (and the engine) binds all of 127/8."""
+    state = host_state(addresses=[HostAddress("lo", "127.0.0.1", 8, "inet")])
+    for typed in ("127.0.0.2:8081:80", "127.1.2.3:8081:80", "[::1]:8081:80"):
+        assert messages(validate(spec(typed), state, IMAGES, can_bind)) == [], typed
+    # A remote engine's host cannot be asked: nothing is refused for it.
+    assert messages(validate(spec("192.0.2.1:80:80"), state, IMAGES)) == []
+
+
+def test_a_port_a_stopped_container_is_configured_for_is_a_warning_not_a_problem():
+    stopped = Container(
+        "d" * 64, "db", "nginx:alpine", "exited", "default",
+        ports=(PortBinding("0.0.0.0", 9090, 80, "tcp", bound=False),),
+    )  # fmt: skip
+    state = host_state(stopped)
+    assert validate(spec("9090:80"), state, IMAGES) == []
+    assert messages(warnings(spec("9090:80"), state)) == [
+        "9090:80: db (0.0.0.0:9090) is configured for host port 9090/tcp too, not running: "
+        "only one of them can run at a time (same-intent)"
+    ]
+    assert warnings(spec("127.0.0.1:9091:80 9090:80/udp"), state) == []
 
 
 def test_a_held_host_port_names_the_container_and_suggests_a_free_one():

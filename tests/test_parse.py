@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import captured_containers, load
@@ -161,3 +161,21 @@ def test_times():
         2026, 11, 28, 20, 42, 50, 167156, tzinfo=UTC
     )
     assert parse_time("garbage") is None
+
+
+def test_an_exited_container_carries_its_exit_code_oom_error_and_finish_time():
+    from tui.core.describe import state_words
+
+    exited = container("exited_publish_all")
+    assert exited.exit_code == 137 and exited.finished_at is not None
+    later = exited.finished_at + timedelta(days=1)
+    assert state_words(exited, later) == "exited (137), a day ago"
+    doc = load("inspect/exited_publish_all.json")
+    doc["State"].update(ExitCode=1, OOMKilled=True, Error="cgroup: out of memory")
+    oom = parse_container(doc)
+    assert (oom.exit_code, oom.oom_killed, oom.error) == (1, True, "cgroup: out of memory")
+    assert state_words(oom, later).startswith("exited (1, OOMKilled), ")
+    running = container("bridge_publish_all")
+    assert running.exit_code is None and running.finished_at is None
+    created = container("created_not_started")
+    assert created.exit_code is None and created.finished_at is None

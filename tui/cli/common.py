@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+READ_ONLY_REFUSED = 3
+"""Exit status of a command that would change the engine, refused by read-only mode
+(2 is "no engine": a script must tell them apart)."""
+
 
 def add_engine_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -38,4 +38,6 @@ def run(args: argparse.Namespace) -> int:
             firstpaint.leave()
         raise
     app.run()
-    return 0
+    # Textual restores the terminal and prints the traceback of an unhandled error;
+    # the exit status must say so too (1), not 0.
+    return app.return_code or 0

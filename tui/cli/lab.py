@@ -6,7 +6,14 @@ import argparse
 import contextlib
 import sys
 
-from tui.cli.common import add_engine_args, fail, new_live, print_table, with_engine
+from tui.cli.common import (
+    READ_ONLY_REFUSED,
+    add_engine_args,
+    fail,
+    new_live,
+    print_table,
+    with_engine,
+)
 from tui.core.backend import Backend, EngineRefused
 from tui.core.lab import (
     BUILT_IMAGE,
@@ -74,7 +81,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"netdock: {problem}", file=sys.stderr)
     if args.read_only or config.read_only:
         where = "--read-only" if args.read_only else "read_only = true in the config"
-        fail(f"lab {args.lab_command} changes the engine, and {where} forbids that")
+        fail(
+            f"lab {args.lab_command} changes the engine, and {where} forbids that",
+            READ_ONLY_REFUSED,
+        )
     labels = dict(args.label)
 
     async def work(backend: DockerBackend) -> int:
@@ -157,7 +167,7 @@ async def lab_up(backend: DockerBackend, wanted: str, prefix: str, labels: dict[
                 str(member.example),
                 c.name,
                 mode_of(state, c),
-                f"--net={member.spec.mode}",
+                member.spec.network_flags,
                 format_ports(c),
             )
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import humanize
+
 from tui.core.model import Container, Mode, bracketed
 from tui.core.namespaces import (
     all_sharers,
@@ -75,18 +77,29 @@ def _namespace_lines(state: HostState, container: Container) -> list[Line]:
     return lines
 
 
-def describe(state: HostState, container: Container, now: datetime) -> list[Line]:
-    mode = mode_of(state, container)
+def state_words(container: Container, now: datetime) -> str:
+    """``running, up 5 minutes``; ``exited (137, OOMKilled), 2 hours ago``, as ``docker ps``."""
     status = container.state
     uptime = format_uptime(container, now)
     if uptime:
-        status += f", up {uptime}"
+        return f"{status}, up {uptime}"
+    if container.exit_code is not None:
+        status += f" ({container.exit_code}{', OOMKilled' if container.oom_killed else ''})"
+    if container.finished_at is not None:
+        status += f", {humanize.naturaltime(now - container.finished_at)}"
+    return status
+
+
+def describe(state: HostState, container: Container, now: datetime) -> list[Line]:
+    mode = mode_of(state, container)
     lines: list[Line] = [
         ("container", f"{container.name}  {container.short_id}"),
         ("image", container.image),
-        ("state", status),
+        ("state", state_words(container, now)),
         ("mode", f"{mode}  (NetworkMode: {container.network_mode})"),
     ]
+    if container.error:
+        lines.append(("error", container.error))
     if container.command or container.entrypoint:
         lines.append(("command", " ".join((*container.entrypoint, *container.command))))
     lines.extend(_namespace_lines(state, container))

@@ -65,6 +65,11 @@ def pick_image(local: Collection[str], configured: str = "") -> str | None:
     return next((c for c in IMAGE_CANDIDATES if image_present(c, local)), None)
 
 
+def sole_image(names: Collection[str]) -> str | None:
+    """The engine's only tagged image, when it has exactly one: no choice to make."""
+    return next(iter(names)) if len(set(names)) == 1 else None
+
+
 def lab_containers(
     image: str,
     facts: ImageFacts,

@@ -13,12 +13,12 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tui.core.model import EMPTY, Container, Mode
+from tui.core.model import EMPTY, Container, Mode, bracketed
 from tui.core.namespaces import mode_of
 from tui.core.ports import (
     WILDCARD_V4,
@@ -124,6 +124,12 @@ class LaunchSpec:
     @property
     def requests(self) -> tuple[PortRequest, ...]:
         return tuple(r for spec in self.ports for r in spec.requests)
+
+    @property
+    def network_flags(self) -> str:
+        """The network part of its ``docker run``: ``--net=bridge -P -p 8080:80``."""
+        flags = [f"--net={self.mode}", *(["-P"] if self.publish_all else [])]
+        return " ".join([*flags, *(f"-p {s.text}" for s in self.ports)])
 
 
 def mode_kind(mode: str) -> str:
@@ -295,7 +301,9 @@ def _ports_ignored(spec: LaunchSpec, state: HostState) -> Problem | None:
     return Problem(Field.PORTS, f"{what}: {why}")
 
 
-def _check_request_shape(text: str, r: PortRequest, state: HostState) -> list[Problem]:
+def _check_request_shape(
+    text: str, r: PortRequest, bindable: Callable[[str], bool] | None
+) -> list[Problem]:
     problems = []
     if not 1 <= r.container_port <= MAX_PORT:
         problems.append(
@@ -320,8 +328,11 @@ def _check_request_shape(text: str, r: PortRequest, state: HostState) -> list[Pr
         except ValueError:
             problems.append(Problem(Field.PORTS, f"{text}: {r.host_ip} is not an IP address"))
         else:
-            own = {normalize_address(a.address) for a in state.host.addresses}
-            if own and not is_wildcard(str(address)) and str(address) not in own:
+            if (
+                bindable is not None
+                and not is_wildcard(str(address))
+                and not bindable(str(address))
+            ):
                 problems.append(
                     Problem(
                         Field.PORTS,
@@ -437,31 +448,71 @@ def _with_host_port(r: PortRequest, port: int) -> str:
     return f"{host}{port}:{r.container_port}{proto}"
 
 
-def _check_ports(spec: LaunchSpec, state: HostState) -> list[Problem]:
+def _check_ports(
+    spec: LaunchSpec, state: HostState, bindable: Callable[[str], bool] | None
+) -> list[Problem]:
     problems = [Problem(Field.PORTS, f"{s.text}: {s.error}") for s in spec.ports if s.error]
     ignored = _ports_ignored(spec, state)
     if ignored is not None:
         return [*problems, ignored]
     for s in spec.ports:
         for r in s.requests:
-            problems.extend(_check_request_shape(s.text, r, state))
+            problems.extend(_check_request_shape(s.text, r, bindable))
     return [*problems, *_check_held(spec, state)]
 
 
 def validate(
-    spec: LaunchSpec, state: HostState, images: Collection[str] | None = None
+    spec: LaunchSpec,
+    state: HostState,
+    images: Collection[str] | None = None,
+    bindable: Callable[[str], bool] | None = None,
 ) -> list[Problem]:
     """Everything wrong with ``spec`` on this engine, form order; empty when it may go.
 
     ``images`` are the engine's local images (tags and IDs); None skips that check.
+    ``bindable`` says whether the engine's host can bind a host IP; None (a remote
+    engine) skips that check.
     """
     return [
         *_check_image(spec, images),
         *_check_name(spec, state),
         *_check_mode(spec, state),
-        *_check_ports(spec, state),
+        *_check_ports(spec, state, bindable),
         *_check_command(spec),
     ]
+
+
+def warnings(spec: LaunchSpec, state: HostState) -> list[Problem]:
+    """What does not stop ``spec`` from starting now but will bite later: a fixed host port
+    that a container that is not running is configured for (only one of them can run)."""
+    found: list[Problem] = []
+    for s in spec.ports:
+        for r in s.requests:
+            if not r.host_port or r.host_port_end is not None:
+                continue
+            wanted = _wanted_addresses(r.host_ip)
+            rivals = sorted(
+                f"{c.name} ({bracketed(p.host_ip or WILDCARD_V4)}:{p.host_port})"
+                for c in state.containers.values()
+                if not c.running and mode_of(state, c) not in (Mode.HOST, Mode.NONE, Mode.CONTAINER)
+                for p in c.ports
+                if p.host_port == r.host_port
+                and p.proto == r.proto
+                and any(
+                    addresses_overlap(w, normalize_address(p.host_ip or WILDCARD_V4))
+                    for w in wanted
+                )
+            )
+            if rivals:
+                found.append(
+                    Problem(
+                        Field.PORTS,
+                        f"{s.text}: {', '.join(rivals)} {'is' if len(rivals) == 1 else 'are'} "
+                        f"configured for host port {r.host_port}/{r.proto} too, not running: "
+                        "only one of them can run at a time (same-intent)",
+                    )
+                )
+    return found
 
 
 def problems_of(problems: Sequence[Problem], field: Field) -> list[str]:

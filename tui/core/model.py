@@ -106,6 +106,12 @@ class Container:
     ipc_mode: str = ""
     uts_mode: str = ""
     mount_sources: tuple[str, ...] = ()
+    exit_code: int | None = None
+    """Of a container that ran and stopped (``exited``, ``dead``); None otherwise."""
+    oom_killed: bool = False
+    error: str = ""
+    """``State.Error``: why the engine could not run it, when it says."""
+    finished_at: datetime | None = None
     detail: Detail = Detail.INSPECT
     pid: int | None = None
     """``State.Pid``: its main process on the engine's host, while it runs."""

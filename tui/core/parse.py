@@ -238,6 +238,10 @@ def parse_container(doc: Any) -> Container | None:
         mount_sources=tuple(
             s for s in (_str(_dict(m).get("Source")) for m in _list(doc.get("Mounts"))) if s
         ),
+        exit_code=_int(state.get("ExitCode")) if status in ("exited", "dead") else None,
+        oom_killed=state.get("OOMKilled") is True,
+        error=_str(state.get("Error")),
+        finished_at=None if running else parse_time(state.get("FinishedAt")),
         detail=Detail.INSPECT,
         pid=(_int(state.get("Pid")) or None) if running else None,
     )

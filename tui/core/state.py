@@ -42,11 +42,19 @@ class HostState:
     networks: Mapping[str, Network] = field(default_factory=lambda: NO_NETWORKS)
     host: HostFacts = field(default_factory=HostFacts)
     daemon: DaemonFacts = field(default_factory=DaemonFacts)
+    read: bool = False
+    """The engine's containers and networks have been read at least once: before, an
+    empty state means "not known yet", not "nothing there"."""
 
     @property
     def synced(self) -> bool:
         """Every container known in full (not only from the list endpoint)."""
         return all(c.detail is Detail.INSPECT for c in self.containers.values())
+
+    @property
+    def known(self) -> bool:
+        """Read, and every container in full: what the analyses need to say anything."""
+        return self.read and self.synced
 
     def container(self, ref: str) -> Container | None:
         """A container by full ID, ID prefix (12+ chars) or name."""
@@ -183,6 +191,7 @@ def reduce(state: HostState, change: Change) -> HostState:
                 state,
                 containers=MappingProxyType({c.id: _fuller(state, c) for c in containers}),
                 networks=MappingProxyType({n.id: n for n in networks}),
+                read=True,
             )
         case EngineSeen(engine):
             return state if engine == state.engine else replace(state, engine=engine)

@@ -7,7 +7,7 @@ until the engine's events bring the result: the table never shows a guess.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -16,7 +16,7 @@ from textual.widgets import TabbedContent
 
 from tui.core.backend import EngineError
 from tui.core.config import Config, Preset, key_clashes, without_keys
-from tui.core.lab import pick_image
+from tui.core.lab import pick_image, sole_image
 from tui.core.launch import (
     CONTAINER_PREFIX,
     LaunchSpec,
@@ -28,7 +28,9 @@ from tui.core.launch import (
 )
 from tui.core.model import Container
 from tui.core.namespaces import all_sharers
+from tui.core.ports import blocking, find_conflicts
 from tui.core.state import HostState
+from tui.engine.bindable import can_bind
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.launcher import LauncherScreen, StartFailed, create_and_start
 
@@ -124,7 +126,12 @@ class ContainerActions:
     def _init_actions(self, config: Config, taken: Mapping[str, str]) -> list[str]:
         """Set up marks and preset keys; returns problems to tell the user."""
         self.busy = BusyMarks()
-        self._select_when_seen: str | None = None
+        # Container ID -> the engine's last refusal of a request on it, kept in its detail
+        # (a toast is gone in seconds) until a request on it succeeds.
+        self.refusals: dict[str, str] = {}
+        # A container just launched, and the filter as it was then: the cursor goes to it
+        # once it shows; the filter is cleared for it unless the user has changed it since.
+        self._select_when_seen: tuple[str, str] | None = None
         clashes = key_clashes(config, taken)
         self.config = without_keys(config, {name for name, _ in clashes})
         self.preset_bindings = preset_bindings(self.config)
@@ -165,19 +172,22 @@ class ContainerActions:
         return tab.selected
 
     def action_available(self, action: str) -> bool | None:
-        """For ``check_action``: None (shown, unavailable) in read-only mode, False (hidden)
-        when it does not apply to the selection, True otherwise."""
+        """For ``check_action``: False (hidden) when it does not apply to the selection,
+        None (shown dimmed) when it applies but read-only mode takes it away, else True."""
         if action not in ENGINE_ACTIONS:
             return True
-        if self.read_only:
-            return None
-        if action not in ON_SELECTED:
-            return True
-        container = self.selected_container()
-        if container is None or container.id in self.busy.labels:
-            return False
-        states = ON_SELECTED[action]
-        return states is None or container.state in states
+        if action in ON_SELECTED:
+            container = self.selected_container()
+            if container is None or container.id in self.busy.labels:
+                return False
+            states = ON_SELECTED[action]
+            if states is not None and container.state not in states:
+                return False
+        return None if self.read_only else True
+
+    def refused_in_read_only(self, action: str) -> bool:
+        """Whether ``action`` applies now and only read-only mode keeps it from running."""
+        return self.read_only and action in ENGINE_ACTIONS and self.action_available(action) is None
 
     # the actions ---------------------------------------------------------------
 
@@ -207,8 +217,21 @@ class ContainerActions:
         return self.selected_container()
 
     def action_start(self) -> None:
-        if (c := self._on_selected("start")) is not None:
+        if (c := self._on_selected("start")) is None:
+            return
+        held = [f for f in blocking(find_conflicts(self.state)) if c.id in f.container_ids]
+        if not held:
             self._request(c, "start")
+            return
+        app: Any = self
+        app.push_screen(
+            ConfirmScreen(
+                f"Start {c.name}?",
+                "\n".join(f"{f.kind}: {f.message}" for f in held),
+                yes="Start anyway",
+            ),
+            lambda yes: yes and self._request(c, "start"),
+        )
 
     def action_stop(self) -> None:
         if (c := self._on_selected("stop")) is not None:
@@ -264,6 +287,7 @@ class ContainerActions:
                     await backend.remove_container(cid, force=container.running, volumes=False)
         except EngineError as exc:
             self.busy.drop(cid)
+            self.refusals[cid] = f"{verb}: {exc}"
             app: Any = self
             app.notify(
                 f"{verb} {container.name}: {exc}",
@@ -273,6 +297,7 @@ class ContainerActions:
                 markup=False,
             )
         else:
+            self.refusals.pop(cid, None)
             self.busy.returned(cid, self.state)
             app = self
             app.set_timer(SETTLE_SECONDS, lambda: self._expire(cid))
@@ -299,13 +324,18 @@ class ContainerActions:
                 title=title,
                 labels=self.launch_labels,
                 focus=focus,
+                bindable=self._bindable(),
             ),
             self._launched,
         )
 
+    def _bindable(self) -> Callable[[str], bool] | None:
+        """How to ask whether the engine's host can bind an address: only ours can tell."""
+        return can_bind if self.live.backend.local else None
+
     def _launched(self, container_id: str | None) -> None:
         if container_id:
-            self._select_when_seen = container_id
+            self._select_when_seen = (container_id, self.containers.filter_text)
             self._marks_changed()
 
     def action_launch(self) -> None:
@@ -349,7 +379,13 @@ class ContainerActions:
             app.notify(f"preset {preset.name}: {exc}", severity="error", markup=False)
             return
         local = (*image_names(images), *image_ids(images))
-        image = preset.image or self.config.image or pick_image(local) or ""
+        image = (
+            preset.image
+            or self.config.image
+            or pick_image(local)
+            or sole_image(image_names(images))
+            or ""
+        )
         mode = self._join_mode(selected_id) if preset.mode == "container" else preset.mode
         spec = LaunchSpec(
             image=image,
@@ -359,7 +395,7 @@ class ContainerActions:
             command=preset.command,
             labels=self.launch_labels,
         )
-        if validate(spec, self.state, local):
+        if validate(spec, self.state, local, self._bindable()):
             self._open_launcher(spec, f"Preset {preset.label}: fix what is shown, then launch")
             return
         app.notify(f"{preset.label}: launching {image} in {mode} mode…", timeout=3, markup=False)
@@ -411,10 +447,21 @@ class ContainerActions:
 
     def follow_actions(self, state: HostState) -> None:
         """After a repaint: put the cursor on a container just launched, once it shows."""
-        cid = self._select_when_seen
-        if cid is not None and cid in state.containers:
-            self._select_when_seen = None
-            self.containers.table.select_key(cid)  # not when the filter hides it
-            c = state.containers[cid]
-            app: Any = self
-            app.notify(f"{c.name}: {c.state}", timeout=3, markup=False)
+        if self._select_when_seen is None:
+            return
+        cid, filter_then = self._select_when_seen
+        if cid not in state.containers:
+            return
+        self._select_when_seen = None
+        c = state.containers[cid]
+        table = self.containers.table
+        shown = ""
+        if not table.select_key(cid):
+            if self.containers.filter_text == filter_then and self.containers.close_filter():
+                # The filter the user had at the launch hid it: they asked for it, show it.
+                shown = " (filter cleared to show it)"
+                table.select_key(cid)
+            else:  # a filter typed since is the user's newer wish: keep it, say so
+                shown = " (hidden by the filter)"
+        app: Any = self
+        app.notify(f"{c.name}: {c.state}{shown}", timeout=3, markup=False)

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.lazy import Lazy
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from tui.core.audit import assess
 from tui.core.backend import EngineError
@@ -23,10 +25,10 @@ from tui.core.parse import parse_event
 from tui.core.ports import find_conflicts
 from tui.core.state import HostState
 from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
-from tui.ui import headline
 from tui.ui.actions import ContainerActions
-from tui.ui.marks import container_marks, header_segments
-from tui.ui.screens.help import HelpScreen
+from tui.ui.headline import TABS
+from tui.ui.marks import UNKNOWN_SEGMENTS, container_marks, container_notes, header_segments
+from tui.ui.screens.help import HelpScreen, KeyRow
 from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.networks import NetworksTab
 from tui.ui.tabs.ports import PortsTab
@@ -34,11 +36,15 @@ from tui.ui.tabs.security import SecurityTab
 from tui.ui.tabs.timeline import TimelineTab
 from tui.ui.widgets.header import EngineHeader
 from tui.ui.widgets.table import KeyedTable
+from tui.ui.widgets.table_tab import SortableTable, TableControls
 
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
 # repaint at most this often, so a burst costs one repaint, not one per event.
 COALESCE_SECONDS = 0.005
-CHECKING = Text(*headline.CHECKING)
+# The keys that act on the table on screen (tui.ui.widgets.table_tab): any such table,
+# or only one that sorts.
+TABLE_ACTIONS = frozenset({"filter", "clear_filter", "to_row"})
+SORT_ACTIONS = frozenset({"sort", "reverse_sort"})
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
 # The timeline's "before netdock started": the engine's events of the last hour, at most.
@@ -48,6 +54,14 @@ HISTORY_LIMIT = 1000
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def key_name(app: App[None], binding: Binding, key: str) -> str:
+    """A key as the user types it: ``?``, ``]``, ``F2`` (not ``question_mark``)."""
+    if binding.key_display:
+        return binding.key_display
+    name = app.get_key_display(Binding(key, ""))
+    return name.upper() if name[:1] == "f" and name[1:].isdigit() else name
 
 
 class NetdockApp(ContainerActions, App[None]):
@@ -67,6 +81,9 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("o", "sort", "Sort", id="sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse_sort"),
         Binding("w", "wide", "Wide", show=False, id="wide"),
+        # Priority: the table's own Home/End only scroll sideways.
+        Binding("home", "to_row(0)", "First row", show=False, priority=True, id="first_row"),
+        Binding("end", "to_row(-1)", "Last row", show=False, priority=True, id="last_row"),
         Binding("1", "tab('containers')", "Containers", show=False, id="tab_containers"),
         Binding("2", "tab('networks')", "Networks", show=False, id="tab_networks"),
         Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
@@ -109,7 +126,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.changelog = ChangeLog(config.timeline_limit or 10_000)
         self.history: list[Event] = []
         self.wide = False
-        self._segments: list[Text] = [CHECKING]
+        self._segments: list[Text] = list(UNKNOWN_SEGMENTS)
         self._repaint_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
@@ -124,16 +141,16 @@ class NetdockApp(ContainerActions, App[None]):
         self.timeline = TimelineTab(self.now, id="timeline-tab")
         yield self.header
         with TabbedContent(id="tabs"):
-            with TabPane("Containers [1]", id="containers"):
+            with TabPane(TABS["containers"], id="containers"):
                 yield self.containers
             # The hidden tabs are mounted after the first paint: less to style before it.
-            with TabPane("Networks [2]", id="networks"):
+            with TabPane(TABS["networks"], id="networks"):
                 yield Lazy(self.networks)
-            with TabPane("Ports [3]", id="ports"):
+            with TabPane(TABS["ports"], id="ports"):
                 yield Lazy(self.ports)
-            with TabPane("Security [4]", id="security"):
+            with TabPane(TABS["security"], id="security"):
                 yield Lazy(self.security)
-            with TabPane("Timeline [5]", id="timeline"):
+            with TabPane(TABS["timeline"], id="timeline"):
                 yield Lazy(self.timeline)
         yield Footer()
 
@@ -200,7 +217,7 @@ class NetdockApp(ContainerActions, App[None]):
     def _paint(self, state: HostState) -> None:
         # What the engine did goes on screen first (a row in, a row out); the analyses of
         # the whole host (collisions, findings: O(containers)) follow right after that frame.
-        self.header.show_state(state, self._segments)
+        self.header.show_state(state, self._segments, read_only=self.read_only)
         busy = self.marks_for(state)
         # Only the tab on screen is brought up to date; a tab catches up when it is shown.
         match self.query_one(TabbedContent).active:
@@ -215,17 +232,18 @@ class NetdockApp(ContainerActions, App[None]):
         state = self.state  # the latest: a burst's analyses are never all put off
         if not self.containers.is_attached:
             return
-        if state.synced:
+        if state.known:
             conflicts, findings = find_conflicts(state), assess(state, self.config.accept).findings
             self.changelog.observe(state, self.now(), conflicts, findings)
             self._segments = header_segments(conflicts, findings)
-        else:  # the list's summaries lack what the analyses read: no guesses meanwhile
+        else:  # no answer yet, or only the list's summaries: no guesses meanwhile
             conflicts, findings = (), ()
-            self._segments = [CHECKING]
-        self.header.show_state(state, self._segments)
+            self._segments = list(UNKNOWN_SEGMENTS)
+        self.header.show_state(state, self._segments, read_only=self.read_only)
         match self.query_one(TabbedContent).active:
             case "containers":
                 self.containers.show_marks(container_marks(conflicts, findings))
+                self.containers.show_notes(container_notes(conflicts, findings, self.refusals))
             case "ports":
                 self.ports.show_state(state, conflicts)
             case "security":
@@ -237,7 +255,42 @@ class NetdockApp(ContainerActions, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The one place that says whether an action applies now (keys, footer, ``?``)."""
+        if action in SORT_ACTIONS:
+            return isinstance(self.table_tab(), SortableTable)  # not offered here: hidden
+        if action in TABLE_ACTIONS:
+            if self.table_tab() is None:
+                return False  # not offered on this tab: hidden
+            # Home and End are the filter line's own while it is typed in.
+            return action != "to_row" or not isinstance(self.focused, Input)
         return self.action_available(action)
+
+    def table_tab(self) -> TableControls | None:
+        """The tab on screen, if ``/``, ``o``, ``O``, Home and End act on it."""
+        if self.screen is not self.screen_stack[0]:
+            return None  # a dialog is on top: the keys are its own
+        try:
+            pane = self.query_one(TabbedContent).active_pane
+        except NoMatches:  # not composed yet
+            return None
+        for widget in pane.children if pane is not None else ():
+            if isinstance(widget, TableControls):
+                return widget
+        return None
+
+    def on_key(self, event: events.Key) -> None:
+        """A key the footer shows dimmed because of read-only mode: say so, once."""
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.enabled or active.node is not self:
+            return
+        name, _, _ = active.binding.action.partition("(")
+        if self.refused_in_read_only(name):
+            event.stop()
+            self.notify(
+                f"{active.binding.description}: not in read-only mode",
+                severity="warning",
+                timeout=2,
+                markup=False,
+            )
 
     def on_containers_tab_selected(self) -> None:
         if self.containers.is_attached:  # not a selection that arrives as the app exits
@@ -263,30 +316,56 @@ class NetdockApp(ContainerActions, App[None]):
             self.containers.open_filter(event.subject)
 
     def action_help(self) -> None:
-        rows = []
-        for binding in [*self.BINDINGS, *self.preset_bindings]:
-            assert isinstance(binding, Binding)
-            available = self.check_action(binding.action.split("(")[0], ()) is True
-            key = self.config.keys.get(binding.id or "", binding.key_display or binding.key)
-            rows.append((key, binding.description, available))
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(self.key_rows()))
+
+    def key_rows(self) -> list[KeyRow]:
+        """Every binding for ``?``: the app's, the presets', then each tab's own."""
+        rows = [
+            self._key_row(binding, self, "")
+            for binding in [*self.BINDINGS, *self.preset_bindings]
+            if isinstance(binding, Binding)
+        ]
+        tabs = self.query_one(TabbedContent)
+        for pane in tabs.query(TabPane):
+            for widget in pane.children:
+                where = f" ({pane.id} tab)"
+                on_screen = pane.id == tabs.active
+                rows.extend(
+                    self._key_row(binding, widget, where, on_screen)
+                    for binding in widget.BINDINGS
+                    if isinstance(binding, Binding)
+                )
+        return rows
+
+    def _key_row(
+        self, binding: Binding, node: DOMNode, where: str, on_screen: bool = True
+    ) -> KeyRow:
+        keys = self.config.keys.get(binding.id or "", binding.key)
+        shown = " ".join(key_name(self, binding, key.strip()) for key in keys.split(","))
+        name, _, _ = binding.action.partition("(")
+        state = node.check_action(name, ()) if on_screen else False
+        why = "" if state is True else "read-only" if self.refused_in_read_only(name) else "not now"
+        return KeyRow(shown, binding.description + where, binding.id or "", why)
 
     def action_filter(self) -> None:
-        if self.query_one(TabbedContent).active == "timeline":
-            self.timeline.open_filter()
-            return
-        self.action_tab("containers")
-        self.containers.open_filter()
+        if (tab := self.table_tab()) is not None:
+            tab.open_filter()
 
     def action_clear_filter(self) -> None:
-        self.containers.close_filter()
+        if (tab := self.table_tab()) is not None:
+            tab.close_filter()
 
     def action_sort(self) -> None:
-        self.containers.cycle_sort()
-        self.notify(f"sorted by {self.containers.sort_field}", timeout=1.5)
+        if isinstance(tab := self.table_tab(), SortableTable):
+            self.notify(tab.cycle_sort(), timeout=1.5)
 
     def action_reverse_sort(self) -> None:
-        self.containers.reverse_sort()
+        if isinstance(tab := self.table_tab(), SortableTable):
+            self.notify(tab.reverse_sort(), timeout=1.5)
+
+    def action_to_row(self, index: int) -> None:
+        if (tab := self.table_tab()) is not None:
+            tab.to_row(index)
 
     def action_wide(self) -> None:
         """Every column at full width (scrolling sideways), or only what fits."""

@@ -130,9 +130,13 @@ CONTAINER_COLUMNS = (
 )
 
 
-def container_cells(row: ContainerRow, running: bool, busy: str | None = None) -> list[Piece]:
-    """A container's cells after the mark, with their styles; ``busy``: a request under way."""
-    state: Piece = (busy, "bold yellow") if busy else (row.state, STATE_STYLE.get(row.state, ""))
+def container_cells(
+    row: ContainerRow, running: bool, busy: str | None = None, exit_code: int | None = None
+) -> list[Piece]:
+    """A container's cells after the mark, with their styles; ``busy``: a request under way;
+    ``exit_code``: shown beside the state of a container that exited (``exited (137)``)."""
+    shown = row.state if exit_code is None else f"{row.state} ({exit_code})"
+    state: Piece = (busy, "bold yellow") if busy else (shown, STATE_STYLE.get(row.state, ""))
     ports: Piece = (row.ports, "" if running else "dim")
     return [
         (row.name, ""),

@@ -39,7 +39,7 @@ from tui.ui.columns import (
     marked,
     natural_width,
 )
-from tui.ui.headline import CHECKING, counts, engine_line, wrap
+from tui.ui.headline import TABS, UNKNOWN, counts, engine_line, wrap
 
 ENTER = "\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J"  # alternate screen, cursor hidden, cleared
 LEAVE = "\x1b[2J\x1b[?1049l\x1b[?25h"
@@ -47,7 +47,6 @@ HANDOVER = "\x1b8"  # the cursor back where ?1049h saved it (see the module's do
 SGR = {"bold": "1", "dim": "2", "reverse": "7", "red": "31", "green": "32"}
 SGR |= {"yellow": "33", "blue": "34"}
 CURSOR_ROW = "\x1b[1;48;2;1;120;212m"  # the table's cursor, on the first row
-TABS = ("Containers [1]", "Networks [2]", "Ports [3]", "Security [4]")
 NO_MARK: Piece = ("", "")  # the marks come from the analyses, once every inspect is in
 FIRST_SORT = "name"  # the containers tab's first order
 DETAIL_SHARE = 0.45  # of the tab's height, at most, for the detail pane under the table
@@ -82,14 +81,15 @@ def first_state(documents: Listing, endpoint: str) -> HostState:
 def screen(state: HostState, now: datetime, width: int, height: int) -> list[str]:
     """The dashboard's first frame as lines of ANSI text, top down (no footer)."""
     lines = [_line(engine_line(state), width)]
-    items = [*counts(state), CHECKING]
+    items = [*counts(state), *UNKNOWN]
     for group in wrap([cell_len(text) for text, _ in items], width):
         pieces: list[Piece] = [(" ", "")]
         for n, i in enumerate(group):
             pieces += [("  ", "")] * bool(n) + [items[i]]
         lines.append(_line(pieces, width))
-    first = f" {TABS[0]} "
-    lines.append(_styled(first, "bold") + "".join(f" {_styled(t, 'dim')} " for t in TABS[1:]))
+    first, *others = TABS.values()
+    first = f" {first} "
+    lines.append(_styled(first, "bold") + "".join(f" {_styled(t, 'dim')} " for t in others))
     underline = "━" * width
     lines.append(_styled(underline[: len(first)], "blue") + _styled(underline[len(first) :], "dim"))
 

@@ -20,12 +20,24 @@ LINK_STYLE = {
     Link.RECONNECTING: ("◌ reconnecting", "bold yellow"),
     Link.DOWN: ("✕ no engine", "bold red"),
 }
-CHECKING: Piece = ("checking ports and security…", "dim")
+# The tabs, by id, with their labels (the number is the key that shows each): the app's
+# tab bar and the first paint's.
+TABS = {
+    "containers": "Containers [1]",
+    "networks": "Networks [2]",
+    "ports": "Ports [3]",
+    "security": "Security [4]",
+    "timeline": "Timeline [5]",
+}
+# The analyses' counts before the engine has answered in full: not known is not zero.
+UNKNOWN: tuple[Piece, ...] = (("port collisions: unknown", "dim"), ("audit: unknown", "dim"))
 
 
-def engine_line(state: HostState) -> list[Piece]:
-    """Which engine, and whether we follow it."""
+def engine_line(state: HostState, read_only: bool = False) -> list[Piece]:
+    """Which engine, and whether we follow it (and may change it)."""
     pieces = [(" netdock ", "bold reverse")]
+    if read_only:
+        pieces.append((" read-only ", "bold black on yellow"))
     engine = state.engine
     if engine is not None:
         pieces.append((f" {engine.endpoint}", "bold"))
@@ -43,6 +55,8 @@ def engine_line(state: HostState) -> list[Piece]:
 
 def counts(state: HostState) -> list[Piece]:
     """What is on the engine: running/total, then containers per mode."""
+    if not state.read:
+        return [("containers: unknown", "dim")]
     containers = state.containers.values()
     running = sum(c.running for c in containers)
     modes = Counter(mode_of(state, c) for c in containers)

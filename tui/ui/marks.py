@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rich.text import Text
 
-from tui.core.audit import Finding, Severity, check_counts, findings_by_container, tally
+from tui.core.audit import Finding, Scope, Severity, check_counts, findings_by_container, tally
 from tui.core.ports import Conflict, blocking, conflicted_container_ids
+from tui.ui.headline import UNKNOWN
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -40,6 +41,9 @@ def container_marks(conflicts: Iterable[Conflict], findings: Iterable[Finding]) 
     return marks
 
 
+UNKNOWN_SEGMENTS = tuple(Text(text, style=style) for text, style in UNKNOWN)
+
+
 def header_segments(conflicts: Iterable[Conflict], findings: Iterable[Finding]) -> list[Text]:
     """``✖ 2 collisions`` and ``audit: 1 high 2 low (39)`` for the header: the checks that
     fired per severity, and the findings they made beside them when more."""
@@ -57,3 +61,34 @@ def header_segments(conflicts: Iterable[Conflict], findings: Iterable[Finding]) 
         audit.append(" clean", style="dim")
     segments.append(audit)
     return segments
+
+
+DetailLine = tuple[str, Text]
+
+
+def container_notes(
+    conflicts: Iterable[Conflict],
+    findings: Iterable[Finding],
+    refusals: Mapping[str, str],
+) -> dict[str, list[DetailLine]]:
+    """Container ID -> the lines its detail adds to what the model says: each collision and
+    security finding it takes part in (what its mark stands for), and the engine's last
+    refusal of a request on it."""
+    notes: dict[str, list[DetailLine]] = {}
+    for c in conflicts:
+        style = "yellow" if c.warning else "bold red"
+        word = "warning" if c.warning else "collision"
+        for cid in c.container_ids:
+            notes.setdefault(cid, []).append((word, Text(f"{c.kind}: {c.message}", style=style)))
+    for f in sorted(findings, key=Finding.sort_key):
+        if f.scope is not Scope.CONTAINER:
+            continue
+        line = Text()
+        line.append(f.severity.label, style=SEVERITY_STYLE[f.severity])
+        line.append(f"  {f.title}" + ("  (when started)" if f.applies_when_started else ""))
+        line.append(f"  {f.id}", style="dim")
+        for cid in f.subject_ids:
+            notes.setdefault(cid, []).append(("finding", line))
+    for cid, message in refusals.items():
+        notes.setdefault(cid, []).append(("refused", Text(message, style="red")))
+    return notes

@@ -27,7 +27,9 @@ def icc(view: View) -> Iterator[Finding]:
                     network,
                     f"Containers on the default bridge reach each other ({on})",
                 )
-        elif option != "false":
+        elif option != "false" and members >= 2:
+            # Netdock's own check is about containers reaching each other: one alone
+            # reaches no one (CIS 2.2 above is the daemon's setting, as Docker Bench reads it).
             yield on_network(
                 ICC_USER,
                 Severity.LOW,

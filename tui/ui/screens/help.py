@@ -1,7 +1,9 @@
-"""``?``: every binding, from the app's own binding table (so it cannot drift)."""
+"""``?``: every binding, from the binding tables themselves (so it cannot drift)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.table import Table
@@ -13,15 +15,31 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def bindings_table(bindings: list[tuple[str, str, bool]]) -> Table:
-    """Keys and what they do; as plain text (a preset's description is the user's, and
-    ``[`` in it is a bracket, not markup)."""
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    """One line of ``?``: the keys as the user types them, and the ID ``[keys]`` rebinds."""
+
+    keys: str
+    description: str
+    binding_id: str
+    unavailable: str = ""
+    """Why it does not apply now (``read-only``, ``not now``); empty when it does."""
+
+
+def bindings_table(rows: Sequence[KeyRow]) -> Table:
+    """Keys, what they do and their IDs; as plain text (a preset's description is the
+    user's, and ``[`` in it is a bracket, not markup)."""
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     table.add_column("key", style="bold cyan", no_wrap=True)
     table.add_column("action")
-    for key, description, available in bindings:
-        action = Text(description) if available else Text(f"{description} (unavailable)", "dim")
-        table.add_row(Text(key), action)
+    table.add_column(Text("id, for [keys]"), style="dim", no_wrap=True)
+    for row in rows:
+        action = (
+            Text(f"{row.description} ({row.unavailable})", "dim")
+            if row.unavailable
+            else Text(row.description)
+        )
+        table.add_row(Text(row.keys), action, Text(row.binding_id))
     return table
 
 
@@ -29,17 +47,20 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 72; height: auto; max-height: 90%; border: thick $primary; background: $surface;
-        padding: 1 2;
+        width: 78; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 1 2;
     }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help_close"),
+    ]
 
-    def __init__(self, bindings: list[tuple[str, str, bool]]) -> None:
+    def __init__(self, rows: Sequence[KeyRow]) -> None:
         super().__init__()
-        self._bindings = bindings
+        # Not ``_bindings``: that is Screen's own binding map (tests/test_subclasses.py).
+        self.key_rows = tuple(rows)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("[b]netdock keys[/b]\n")
-            yield Static(bindings_table(self._bindings))
+            yield Static("[b]netdock keys[/b]  (Esc closes)\n")
+            yield Static(bindings_table(self.key_rows))

@@ -35,6 +35,7 @@ from tui.core.launch import (
     problems_of,
     to_create_config,
     validate,
+    warnings,
 )
 from tui.core.state import HostState
 from tui.engine.portspec import parse_port_specs
@@ -89,13 +90,19 @@ def mode_options(state: HostState, keep: str = "") -> list[tuple[str, str]]:
     return options
 
 
+class FormCheckbox(Checkbox, inherit_bindings=False):
+    """A checkbox that space toggles; Enter is the form's (next field), as on the inputs."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle")]
+
+
 class LauncherScreen(ModalScreen[str | None]):
     """The launch form; see the module's docstring."""
 
     DEFAULT_CSS = """
     LauncherScreen { align: center middle; }
     LauncherScreen > VerticalScroll {
-        width: 100; height: auto; max-height: 95%; padding: 0 2;
+        width: 100; max-width: 100%; height: auto; max-height: 95%; padding: 0 2;
         border: thick $primary; background: $surface;
     }
     LauncherScreen #title { text-style: bold; padding: 1 0; }
@@ -104,6 +111,7 @@ class LauncherScreen(ModalScreen[str | None]):
     LauncherScreen .row Input, LauncherScreen .row Select { width: 1fr; }
     LauncherScreen .row Checkbox { width: auto; }
     LauncherScreen .problems { color: $error; height: auto; padding-left: 10; }
+    LauncherScreen .warnings { color: $warning; height: auto; padding-left: 10; }
     LauncherScreen #hint { color: $text-muted; margin-top: 1; }
     LauncherScreen #entrypoint { color: $text-muted; padding-left: 10; }
     LauncherScreen #engine { height: auto; margin-top: 1; }
@@ -118,6 +126,8 @@ class LauncherScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "launch", "Launch"),
+        # Enter on a field without an Enter of its own (the -P checkbox) moves on too.
+        Binding("enter", "next_field", "Next field", show=False),
         Binding("r", "remove_created", "Remove it", show=False),
         Binding("k", "keep_created", "Keep it", show=False),
     ]
@@ -131,9 +141,11 @@ class LauncherScreen(ModalScreen[str | None]):
         title: str = "Launch a container",
         labels: Mapping[str, str] | None = None,
         focus: str = "image",
+        bindable: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__()
         self._backend = backend
+        self._bindable = bindable
         self._state = state
         self._initial = initial or LaunchSpec(image="")
         self._title = title
@@ -158,10 +170,12 @@ class LauncherScreen(ModalScreen[str | None]):
                 yield Label("Image")
                 yield Input(spec.image, placeholder="nginx:alpine  (→ completes)", id="image")
             yield Static(classes="problems", id="image-problems")
+            yield Static(classes="warnings", id="image-warnings")
             with Horizontal(classes="row"):
                 yield Label("Name")
                 yield Input(spec.name, placeholder="empty: the engine picks one", id="name")
             yield Static(classes="problems", id="name-problems")
+            yield Static(classes="warnings", id="name-warnings")
             with Horizontal(classes="row"):
                 yield Label("Mode")
                 yield Select(
@@ -171,19 +185,22 @@ class LauncherScreen(ModalScreen[str | None]):
                     id="mode",
                 )
             yield Static(classes="problems", id="mode-problems")
+            yield Static(classes="warnings", id="mode-warnings")
             with Horizontal(classes="row"):
                 yield Label("Ports")
-                yield Checkbox("-P", spec.publish_all, id="publish-all")
+                yield FormCheckbox("-P", spec.publish_all, id="publish-all")
                 yield Input(
                     ", ".join(s.text for s in spec.ports),
                     placeholder="-p specs: 8080:80, 127.0.0.1:5353:53/udp, 9000-9001:9000-9001",
                     id="ports",
                 )
             yield Static(classes="problems", id="ports-problems")
+            yield Static(classes="warnings", id="ports-warnings")
             with Horizontal(classes="row"):
                 yield Label("Command")
                 yield Input(spec.command, placeholder="empty: the image's own", id="command")
             yield Static(classes="problems", id="command-problems")
+            yield Static(classes="warnings", id="command-warnings")
             if spec.entrypoint:
                 # Not a field: a relaunch keeps the original's program; shown, not hidden.
                 yield Static(
@@ -194,8 +211,9 @@ class LauncherScreen(ModalScreen[str | None]):
                     id="entrypoint",
                 )
             yield Static(
-                "Images come from the engine (never pulled). Mode: Enter opens, type to "
-                "search. -P publishes every exposed port. Enter or ctrl+s launches.",
+                "Images come from the engine (never pulled). Enter: next field (Mode: opens "
+                "the list, type to search); on Command, Enter launches; ctrl+s launches "
+                "from anywhere.",
                 id="hint",
             )
             yield Static(id="engine")
@@ -252,15 +270,19 @@ class LauncherScreen(ModalScreen[str | None]):
         )
 
     def _problems(self) -> list[Problem]:
-        return validate(self.spec(), self._state(), self._images)
+        return validate(self.spec(), self._state(), self._images, self._bindable)
 
     def _show(self, problems: list[Problem]) -> None:
+        notes = warnings(self.spec(), self._state())
         for field in Field:
-            shown = (
-                problems_of(problems, field) if self._submitted or field in self._touched else []
-            )
+            judged = self._submitted or field in self._touched
+            shown = problems_of(problems, field) if judged else []
+            told = [f"warning: {w}" for w in problems_of(notes, field)] if judged else []
             self.query_one(f"#{field.value}-problems", Static).update(
                 Text("\n".join(shown)) if shown else ""
+            )
+            self.query_one(f"#{field.value}-warnings", Static).update(
+                Text("\n".join(told)) if told else ""
             )
 
     def _say(self, message: str, *, error: bool = False) -> None:
@@ -296,8 +318,16 @@ class LauncherScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted_input(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field (accepting a completion does not launch); on the
+        last field, it launches."""
         event.stop()
-        self.action_launch()
+        if event.input.id == "command":
+            self.action_launch()
+        else:
+            self.focus_next()
+
+    def action_next_field(self) -> None:
+        self.focus_next()
 
     # sending ---------------------------------------------------------------------
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.message import Message
-from textual.reactive import reactive
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from tui.core.describe import describe
 from tui.core.model import Container
@@ -20,9 +18,9 @@ from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.rows import ContainerRow, container_row
 from tui.core.state import HostState
 from tui.ui.columns import CONTAINER_COLUMNS, container_cells
+from tui.ui.marks import DetailLine
 from tui.ui.widgets.table import KeyedTable
-
-SORTS = ("name", "state", "mode", "ipv4", "up")
+from tui.ui.widgets.table_tab import TableTab
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
@@ -42,23 +40,22 @@ def sort_key(field: str, row: ContainerRow, container: Container) -> Any:
 
 
 def matches(query: str, state: HostState, container: Container, row: ContainerRow) -> bool:
-    """``/`` filter: name, image, any address (IPv4, IPv6, MAC) or any port."""
+    """``/`` filter: name, image, state, mode, network, any address (IPv4, IPv6, MAC) or
+    any port."""
     if not query:
         return True
     needle = query.lower()
-    haystack = [container.name, container.image, row.ports, row.mode, row.networks]
+    haystack = [container.name, container.image, row.state, row.ports, row.mode, row.networks]
     for ep in effective_endpoints(state, container):
         haystack.extend(x for x in (ep.ipv4, ep.ipv6, ep.mac) if x)
     haystack.extend(str(p.host_port) for p in container.ports if p.host_port)
     return any(needle in item.lower() for item in haystack)
 
 
-class ContainersTab(Vertical):
+class ContainersTab(TableTab):
     """Table, filter and detail of the containers."""
 
     DEFAULT_CSS = """
-    ContainersTab #filter { dock: top; display: none; }
-    ContainersTab #filter.shown { display: block; }
     ContainersTab KeyedTable { height: 1fr; }
     ContainersTab #detail {
         height: auto; max-height: 45%; border-top: solid $primary-darken-2;
@@ -66,9 +63,8 @@ class ContainersTab(Vertical):
     }
     """
 
-    sort_field: reactive[str] = reactive("name", init=False)
-    sort_reverse: reactive[bool] = reactive(False, init=False)
-    query: reactive[str] = reactive("", init=False)
+    SORTS = ("name", "state", "mode", "ipv4", "up")
+    FILTER_HINT = "filter: name, image, state, mode, network, IP, MAC or port  (Esc clears)"
 
     class Selected(Message):
         """The cursor moved to another container (None: the table is empty)."""
@@ -83,10 +79,11 @@ class ContainersTab(Vertical):
         self._state = HostState()
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
+        self._notes: Mapping[str, Sequence[DetailLine]] = {}
         self._detail_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
+        yield from self.compose_filter()
         self.table = KeyedTable(CONTAINER_COLUMNS, id="containers-table")
         yield self.table
         yield Static(id="detail")
@@ -101,14 +98,18 @@ class ContainersTab(Vertical):
         state: HostState,
         marks: Mapping[str, Text] | None = None,
         busy: Mapping[str, str] | None = None,
+        notes: Mapping[str, Sequence[DetailLine]] | None = None,
     ) -> None:
-        """Bring the table and the detail up to date with ``state``."""
+        """Bring the table and the detail up to date with ``state``; ``notes`` are lines
+        the detail of a container adds (its collisions, findings, the engine's refusals)."""
         self._state = state
         if marks is not None:
             self._marks = marks
         if busy is not None:
             self._busy = busy
-        self._redraw()
+        if notes is not None:
+            self._notes = notes
+        self.refresh_rows()
 
     def show_marks(self, marks: Mapping[str, Text]) -> None:
         """The marks of the analyses of the state on screen; redrawn only if they changed."""
@@ -118,9 +119,16 @@ class ContainersTab(Vertical):
 
         if seen(marks) != seen(self._marks):
             self._marks = marks
-            self._redraw()
+            self.refresh_rows()
 
-    def _redraw(self) -> None:
+    def show_notes(self, notes: Mapping[str, Sequence[DetailLine]]) -> None:
+        """What the analyses say of each container (its collisions, findings, the engine's
+        refusals), for its detail."""
+        if notes != self._notes:
+            self._notes = notes
+            self._show_detail()
+
+    def refresh_rows(self) -> None:
         state = self._state
         now = self._now()
         counts = {k: len(v) for k, v in sharer_index(state).items()}
@@ -128,9 +136,9 @@ class ContainersTab(Vertical):
         keys: dict[str, Any] = {}
         for c in state.containers.values():
             row = container_row(state, c, now, counts)
-            if not matches(self.query, state, c, row):
+            if not matches(self.filter_text, state, c, row):
                 continue
-            cells = container_cells(row, c.running, self._busy.get(c.id))
+            cells = container_cells(row, c.running, self._busy.get(c.id), c.exit_code)
             rows[c.id] = (
                 self._marks.get(c.id, ""),
                 *(Text(text, style=style) if style else text for text, style in cells),
@@ -138,65 +146,30 @@ class ContainersTab(Vertical):
             keys[c.id] = sort_key(self.sort_field, row, c)
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
-        self.table.set_sort_marker(self.sort_field, self.sort_reverse)
         self._show_detail()
 
     def _show_detail(self) -> None:
         container = self.selected
         if container is None:
-            text = Text("No container matches." if self.query else "No containers.", style="dim")
+            empty = "No container matches." if self.filter_text else "No containers."
+            text = Text(empty, style="dim")
         else:
             text = Text()
-            for label, value in describe(self._state, container, self._now()):
-                text.append(f"{label:<11}", style="bold")
-                text.append(f"{value}\n")
+            lines = [
+                *describe(self._state, container, self._now()),
+                *self._notes.get(container.id, ()),
+            ]
+            for label, value in lines:
+                # At least one space: an interface name may be longer than the column.
+                text.append(f"{label:<10} ", style="bold")
+                text.append(value)
+                text.append("\n")
             text.rstrip()
         if text != self._detail_shown:  # an update re-lays out the screen: only on change
             self._detail_shown = text
             self.query_one("#detail", Static).update(text)
 
-    def watch_sort_field(self) -> None:
-        self._redraw()
-
-    def watch_sort_reverse(self) -> None:
-        self._redraw()
-
-    def watch_query(self) -> None:
-        self._redraw()
-
     def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()
         self.post_message(self.Selected(event.key))
-
-    def open_filter(self, text: str | None = None) -> None:
-        """Show the filter and type in it (``text``: filter by that at once)."""
-        field = self.query_one("#filter", Input)
-        field.add_class("shown")
-        field.focus()
-        if text is not None:
-            field.value = text
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.query = event.value.strip()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.table.focus()
-
-    def close_filter(self) -> bool:
-        """Esc: clear and hide the filter; False when there was nothing to close."""
-        field = self.query_one("#filter", Input)
-        if not field.has_class("shown"):
-            return False
-        field.value = ""
-        field.remove_class("shown")
-        self.table.focus()
-        return True
-
-    def cycle_sort(self) -> None:
-        self.sort_field = SORTS[(SORTS.index(self.sort_field) + 1) % len(SORTS)]
-
-    def reverse_sort(self) -> None:
-        self.sort_reverse = not self.sort_reverse

@@ -6,15 +6,15 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.core.document import attached_names, attachments, gateway_of
+from tui.core.document import attachments, gateway_of
 from tui.core.model import Network
 from tui.core.namespaces import all_sharers, orphaned
 from tui.core.state import HostState
 from tui.ui.columns import Column
 from tui.ui.widgets.table import KeyedTable
+from tui.ui.widgets.table_tab import TableTab, cells_match
 
 # As the screen narrows, SCOPE goes first (the pane below says it), then GATEWAYS.
 COLUMNS = [
@@ -23,19 +23,27 @@ COLUMNS = [
     Column("scope", "SCOPE", drop=1),
     Column("subnets", "SUBNETS", min_width=18),
     Column("gateways", "GATEWAYS", drop=2),
-    Column("attached", "CONTAINERS"),
+    Column("attached", "ATTACHED"),
 ]
 
 
+def attached_cell(state: HostState, network: Network) -> str:
+    """Running containers attached, as ``docker network inspect`` lists them; then those
+    configured on it that are not running (they join when started)."""
+    members = [c for c, _ in attachments(state, network)]
+    running = sum(c.running for c in members)
+    stopped = len(members) - running
+    return f"{running}" + (f" +{stopped} not running" if stopped else "")
+
+
 def network_cells(state: HostState, network: Network) -> tuple[str, ...]:
-    attached = attached_names(state, network)
     return (
         network.name,
         network.driver + (" (internal)" if network.internal else ""),
         network.scope,
         ", ".join(s.subnet for s in network.subnets),
         ", ".join(g for s in network.subnets if (g := gateway_of(state, network, s))),
-        str(len(attached)),
+        attached_cell(state, network),
     )
 
 
@@ -63,7 +71,11 @@ def network_detail(state: HostState, network: Network) -> Text:
     return text
 
 
-class NetworksTab(Vertical):
+class NetworksTab(TableTab):
+    """Every network; ``/`` filters on any column, ``o`` sorts by name, driver or scope."""
+
+    SORTS = ("name", "driver", "scope")
+    FILTER_HINT = "filter: name, driver, scope, subnet or gateway  (Esc clears)"
     DEFAULT_CSS = """
     NetworksTab KeyedTable { height: 1fr; }
     NetworksTab #network-detail {
@@ -77,18 +89,30 @@ class NetworksTab(Vertical):
         self._state = HostState()
 
     def compose(self) -> ComposeResult:
-        yield KeyedTable(COLUMNS, id="networks-table")
+        yield from self.compose_filter()
+        self.table = KeyedTable(COLUMNS, id="networks-table")
+        yield self.table
         yield Static(id="network-detail")
 
     def show_state(self, state: HostState) -> None:
         self._state = state
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        state = self._state
         rows = {n.id: network_cells(state, n) for n in state.networks.values()}
-        order = sorted(rows, key=lambda k: state.networks[k].name)
-        self.query_one(KeyedTable).sync(rows, order)
+        rows = {k: cells for k, cells in rows.items() if cells_match(self.filter_text, cells)}
+        column = [c.key for c in COLUMNS].index(self.sort_field)
+        order = sorted(
+            rows,
+            key=lambda k: (rows[k][column], state.networks[k].name),
+            reverse=self.sort_reverse,
+        )
+        self.table.sync(rows, order)
         self._show_detail()
 
     def _show_detail(self) -> None:
-        key = self.query_one(KeyedTable).selected_key
+        key = self.table.selected_key
         network = self._state.networks.get(key) if key else None
         detail = self.query_one("#network-detail", Static)
         detail.update(network_detail(self._state, network) if network else "")

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -26,6 +25,7 @@ from tui.core.ports import (
 from tui.core.state import HostState
 from tui.ui.columns import Column
 from tui.ui.widgets.table import Cell, KeyedTable
+from tui.ui.widgets.table_tab import TableTab, cells_match
 
 # As the screen narrows, BINDING goes first, then → PORT (both are in the pane below);
 # then the name folds.
@@ -134,8 +134,11 @@ def explain(row: BindingRow | ListenerRow | None, conflicts: tuple[Conflict, ...
     return text
 
 
-class PortsTab(Vertical):
+class PortsTab(TableTab):
     """Host port bindings and listeners; ``c`` shows only the collisions."""
+
+    SORTS = ("host_port", "host_ip", "who", "state", "conflict")
+    FILTER_HINT = "filter: address, port, protocol, container, process or state  (Esc clears)"
 
     DEFAULT_CSS = """
     PortsTab KeyedTable { height: 1fr; }
@@ -162,7 +165,9 @@ class PortsTab(Vertical):
         return self._conflicts
 
     def compose(self) -> ComposeResult:
-        yield KeyedTable(COLUMNS, id="ports-table")
+        yield from self.compose_filter()
+        self.table = KeyedTable(COLUMNS, id="ports-table")
+        yield self.table
         yield Static(id="ports-detail")
 
     def show_state(self, state: HostState, conflicts: tuple[Conflict, ...] | None = None) -> None:
@@ -170,35 +175,47 @@ class PortsTab(Vertical):
         if state is self._state and conflicts is None:
             return
         self._state = state
+        if not state.known:
+            conflicts = ()
         self._conflicts = find_conflicts(state) if conflicts is None else conflicts
         rows: dict[str, Row] = {}
-        for b in port_bindings(state):
+        for b in port_bindings(state) if state.known else ():
             rows[b.key] = (b, conflicts_of_binding(self._conflicts, b))
-        for ln in listener_rows(state):
+        for ln in listener_rows(state) if state.known else ():
             # The engine's proxy for a published port is that binding's row already.
             if ln.owner is not Owner.PUBLISHED:
                 rows[ln.key] = (ln, conflicts_of_listener(self._conflicts, ln))
         self._rows = rows
-        self._sync()
+        self.refresh_rows()
 
-    def _sync(self) -> None:
+    def refresh_rows(self) -> None:
         shown = {key: row for key, row in self._rows.items() if not self.collisions_only or row[1]}
         cells = {
             key: binding_cells(r, found) if isinstance(r, BindingRow) else listener_cells(r, found)
             for key, (r, found) in shown.items()
         }
-        order = sorted(shown, key=lambda key: _order(shown[key][0]))
-        self.query_one(KeyedTable).sync(cells, order)
+        cells = {key: row for key, row in cells.items() if cells_match(self.filter_text, row)}
+        column = [c.key for c in COLUMNS].index(self.sort_field)
+
+        def order_of(key: str) -> tuple[Any, ...]:
+            # The port column is in numbers; the others in the words they show.
+            first = () if self.sort_field == "host_port" else (str(cells[key][column]),)
+            return (*first, *_order(shown[key][0]))
+
+        order = sorted(cells, key=order_of, reverse=self.sort_reverse)
+        self.table.sync(cells, order)
         self._show_detail()
 
     def selected(self) -> Row | None:
-        key = self.query_one(KeyedTable).selected_key
+        key = self.table.selected_key
         return self._rows.get(key) if key else None
 
     def _show_detail(self) -> None:
         row = self.selected()
         pane = self.query_one("#ports-detail", Static)
-        if row is not None:
+        if not self._state.known:
+            pane.update(Text("Ports and collisions unknown: waiting for the engine's answer."))
+        elif row is not None:
             pane.update(explain(*row))
         elif self.collisions_only:
             pane.update(Text("No collisions.", style="dim"))
@@ -207,7 +224,7 @@ class PortsTab(Vertical):
 
     def watch_collisions_only(self) -> None:
         if self.is_mounted:
-            self._sync()
+            self.refresh_rows()
 
     def action_toggle_collisions(self) -> None:
         self.collisions_only = not self.collisions_only

@@ -58,6 +58,9 @@ def _plural(n: int, word: str) -> str:
 
 def summary_text(assessment: Assessment, state: HostState) -> Text:
     text = Text()
+    if not state.known:
+        text.append(NOT_KNOWN, style="yellow")
+        return text
     counts = check_counts(assessment.findings)
     if not assessment.findings:
         text.append("No findings.", style="green")
@@ -134,6 +137,9 @@ def finding_detail(f: Finding, accepted: Acceptance | None = None) -> Text:
     text.append("fix ", style="bold")
     text.append(f.fix)
     return text
+
+
+NOT_KNOWN = "Findings unknown: waiting for the engine's answer."
 
 
 def check_detail(group: CheckGroup, accepted: Acceptance | None = None) -> Text:
@@ -249,7 +255,8 @@ class SecurityTab(Vertical):
     def show_state(self, state: HostState) -> None:
         """Audit ``state`` and bring the tree in line with the findings, in place."""
         self._state = state
-        assessment = assess(state, self.accept)
+        # Until the engine has answered in full there is nothing to audit, not "no findings".
+        assessment = assess(state if state.known else HostState(), self.accept)
         self.query_one("#security-summary", Static).update(summary_text(assessment, state))
         if assessment == self.assessment:
             return

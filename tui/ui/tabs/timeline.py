@@ -118,8 +118,22 @@ class TimelineTab(Vertical):
         )
         yield Static(id="timeline-status")
 
+    # tui.ui.widgets.table_tab.TableControls: newest first always, so no sorting.
+
     def open_filter(self) -> None:
         self.query_one("#timeline-filter", Input).focus()
+
+    def close_filter(self) -> bool:
+        field = self.query_one("#timeline-filter", Input)
+        if not field.value and not field.has_focus:
+            return False
+        field.value = ""  # its change event redraws
+        self.table.focus()
+        return True
+
+    def to_row(self, index: int) -> None:
+        if count := self.table.row_count:
+            self.table.move_cursor(index % count)
 
     def show(self, changes: Sequence[NetChange], total: int, history: Sequence[Event]) -> None:
         """The changes kept (oldest first; ``total`` ever told) and the engine's past."""

@@ -13,11 +13,13 @@ from tui.core.state import HostState
 from tui.ui.headline import counts, engine_line, wrap
 
 
-def header_text(state: HostState, extra: Sequence[Text] = (), width: int = 0) -> Text:
+def header_text(
+    state: HostState, extra: Sequence[Text] = (), width: int = 0, read_only: bool = False
+) -> Text:
     """Which engine and whether we follow it; then what is on it, its counts wrapped
     to ``width`` (0: one line) so that none is cut."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    for piece, style in engine_line(state):
+    for piece, style in engine_line(state, read_only):
         text.append(piece, style=style)
     items = [*(Text(piece, style=style) for piece, style in counts(state)), *extra]
     for line in wrap([item.cell_len for item in items], width):
@@ -39,15 +41,18 @@ class EngineHeader(Widget):
         super().__init__(**kwargs)
         self._state = HostState()
         self._extra: Sequence[Text] = ()
+        self._read_only = False
 
-    def show_state(self, state: HostState, extra: Sequence[Text] = ()) -> None:
+    def show_state(
+        self, state: HostState, extra: Sequence[Text] = (), *, read_only: bool = False
+    ) -> None:
         before = self.render()
-        self._state, self._extra = state, extra
+        self._state, self._extra, self._read_only = state, extra, read_only
         if self.render() != before:  # a new height re-lays out the screen: only on change
             self.refresh(layout=True)
 
     def render(self) -> Text:
-        return header_text(self._state, self._extra, self.size.width)
+        return header_text(self._state, self._extra, self.size.width, self._read_only)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(header_text(self._state, self._extra, width).plain.splitlines())
+        return len(header_text(self._state, self._extra, width, self._read_only).plain.splitlines())
