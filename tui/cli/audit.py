@@ -6,7 +6,14 @@ import argparse
 import shutil
 import textwrap
 
-from tui.cli.common import add_engine_args, load_state, print_json
+from tui.cli.common import (
+    add_engine_args,
+    answered,
+    engines_document,
+    load_states,
+    print_engine_heading,
+    print_json,
+)
 from tui.core.audit import RULES_BY_ID, Finding, Severity, at_or_above, audit, severity_counts
 from tui.core.state import HostState
 
@@ -32,15 +39,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    state = load_state(args)
-    findings = audit(state)
+    reads = load_states(args)
     if args.json:
-        print_json({"findings": [f.to_json() for f in findings]})
+        print_json(engines_document(reads, findings_document))
     else:
-        print(report(state, findings))
-    if args.fail_on and at_or_above(findings, Severity.parse(args.fail_on)):
+        for read in reads:
+            if print_engine_heading(reads, read):
+                assert read.state is not None
+                print(report(read.state, audit(read.state)))
+    states = answered(reads)
+    if args.fail_on and any(
+        at_or_above(audit(state), Severity.parse(args.fail_on)) for state in states
+    ):
         return 1
     return 0
+
+
+def findings_document(state: HostState) -> dict[str, object]:
+    return {"findings": [f.to_json() for f in audit(state)]}
 
 
 def report(state: HostState, findings: tuple[Finding, ...], width: int | None = None) -> str:
