@@ -63,6 +63,9 @@ class FakeBackend:
         if not self.up:
             raise EngineUnavailable(f"no Docker engine answers at {self._endpoint}")
 
+    async def ping(self, timeout: float) -> None:
+        self._check()
+
     async def version(self) -> JSON:
         self._check()
         return load("version.json")
