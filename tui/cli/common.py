@@ -150,7 +150,11 @@ async def _read(endpoint: EngineEndpoint) -> EngineRead:
     try:
         return EngineRead(endpoint, await new_live(backend).snapshot())
     except EngineError as exc:
-        return EngineRead(endpoint, error=str(exc))
+        # One line, naming the engine (the engine's own refusals do not).
+        error = " ".join(str(exc).split())
+        if endpoint.url not in error:
+            error = f"{backend.where}: {error}"
+        return EngineRead(endpoint, error=error)
     finally:
         await backend.close()
 

@@ -101,6 +101,9 @@ class DockerBackend:
                 self._importing = asyncio.ensure_future(asyncio.to_thread(_aio))
             aiodocker, _ = await self._importing
             url = await self._ssh.start() if self._ssh is not None else self._endpoint.url
+            if self._ssl is not None:
+                # aiodocker speaks TLS to an https:// address only, whatever context it is given.
+                url = "https://" + url.split("://", 1)[1]
             if self._docker is None:  # another call may have made it while this one waited
                 self._docker = aiodocker.Docker(
                     url=url,
