@@ -82,7 +82,7 @@ class RemoteEngine(PrivateEngine):
         return f"ssh://root@{self.address}:{SSH_PORT}{self.socket}"
 
     def tls_env(self) -> dict[str, str]:
-        """DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for ``-H tcp://…``, as the docker CLI takes them."""
+        """The docker CLI's DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for ``-H tcp://…``."""
         return {"DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(self.certs)}
 
     def start(self) -> RemoteEngine:
