@@ -56,6 +56,10 @@ class FakeBackend:
         return self._endpoint
 
     @property
+    def name(self) -> str:
+        return ""
+
+    @property
     def local(self) -> bool:
         return False
 

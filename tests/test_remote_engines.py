@@ -15,13 +15,20 @@ from pathlib import Path
 
 import pytest
 from engine_helpers import DOCKER, SLEEP, TEST_IMAGE
+from private_engine import PrivateEngine
 from remote_engine import RemoteEngine
+from test_actions_engine import lab_labels
+from test_app import until as until_app
 
 from tui.cli import main
 from tui.core.state import Link
 from tui.engine.docker import DockerBackend
-from tui.engine.endpoint import resolve_endpoints
+from tui.engine.endpoint import resolve_endpoint, resolve_endpoints
 from tui.engine.live import Live
+from tui.ui.app import NetdockApp
+from tui.ui.screens.engine_choice import EngineChoiceScreen
+from tui.ui.screens.launcher import LauncherScreen
+from tui.ui.tabs.containers import ContainersTab
 
 DEFAULT = "unix:///var/run/docker.sock"
 
@@ -199,3 +206,105 @@ async def test_a_half_open_link_shows_as_reconnecting_and_recovers(remote):
         await asyncio.gather(follow, return_exceptions=True)
         await live.backend.close()
         remote.docker("rm", "-f", "while-away", check=False)
+
+
+# The dashboard with several engines ------------------------------------------------------
+
+
+def rows(app: NetdockApp) -> dict[str, str]:
+    """Container name -> engine, as the table shows them."""
+    table = app.query_one(ContainersTab).table
+    return {
+        str(table.get_row_at(i)[2]): str(table.get_row_at(i)[1]) for i in range(table.row_count)
+    }
+
+
+def header(app: NetdockApp) -> str:
+    return str(app.query_one("#header").render())
+
+
+async def test_two_engines_side_by_side_each_followed_live(remote, ssh_config, lab):
+    shared = Live(DockerBackend(resolve_endpoint()))
+    (far,) = resolve_endpoints([("host", remote.ssh_url)])
+    app = NetdockApp([shared, Live(DockerBackend(far))], launch_labels=lab_labels(lab))
+    here = "local"
+    there = remote.address  # an ssh engine is named by its host
+    async with app.run_test(size=(220, 50)) as pilot:
+        await until_app(
+            pilot,
+            lambda: (
+                all(s.connection.link is Link.LIVE for s in app.engines.states)
+                and rows(app).get("far-away") == there
+            ),
+            timeout=30,
+        )
+        assert here in header(app) and there in header(app)
+        # A container started on either engine shows without a key press, with its engine.
+        near = lab.run(TEST_IMAGE, *SLEEP, name="near")
+        remote.docker("run", "-d", "--name", "arrived", TEST_IMAGE, *SLEEP)
+        try:
+            await until_app(
+                pilot,
+                lambda: rows(app).get(near) == here and rows(app).get("arrived") == there,
+                timeout=15,
+            )
+            # `e`: one engine, then the other, then all again.
+            await pilot.press("e")
+            await until_app(pilot, lambda: "far-away" not in rows(app) and near in rows(app))
+            await pilot.press("e")
+            await until_app(pilot, lambda: set(rows(app).values()) == {there})
+            await pilot.press("e")
+            await until_app(pilot, lambda: {here, there} <= set(rows(app).values()))
+            # The filter reads across engines, and an action acts on the row's own engine.
+            await pilot.press("slash", *"arrived", "enter")
+            await until_app(pilot, lambda: list(rows(app)) == ["arrived"])
+            assert app.containers.selected.name == "arrived" and app.acting_engine == 1
+            await pilot.press("s")
+            await until_app(
+                pilot, lambda: app.engines.states[1].container("arrived").state == "exited", 20
+            )
+            await pilot.press("escape")
+            # The launcher asks which engine first.
+            await pilot.press("n")
+            await until_app(pilot, lambda: isinstance(app.screen, EngineChoiceScreen))
+            await pilot.press("home", "down", "enter")
+            await until_app(pilot, lambda: isinstance(app.screen, LauncherScreen))
+            assert app.live is app.engines.lives[1]
+            await pilot.press("escape")
+            await until_app(pilot, lambda: not isinstance(app.screen, LauncherScreen))
+            await pilot.press("q")
+        finally:
+            remote.docker("rm", "-f", "arrived", check=False)
+
+
+async def test_an_engine_that_stops_leaves_the_other_live(lab):
+    with PrivateEngine("gone") as gone:
+        (private,) = resolve_endpoints([("host", gone.host)])
+        lives = [Live(DockerBackend(resolve_endpoint())), Live(DockerBackend(private))]
+        app = NetdockApp(lives)
+        async with app.run_test(size=(220, 50)) as pilot:
+            await until_app(
+                pilot,
+                lambda: all(s.connection.link is Link.LIVE for s in app.engines.states),
+                timeout=15,
+            )
+            await asyncio.to_thread(gone.stop)
+            await until_app(pilot, lambda: app.engines.states[1].connection.link is not Link.LIVE)
+            assert app.engines.states[0].connection.link is Link.LIVE
+            name = lab.run(TEST_IMAGE, *SLEEP, name="still")
+            await until_app(pilot, lambda: name in rows(app), timeout=10)
+            await pilot.press("q")
+
+
+async def test_an_ssh_host_that_refuses_is_a_clear_state(remote, lab):
+    # No test config on PATH: the host key is unknown to ssh.
+    (far,) = resolve_endpoints([("host", remote.ssh_url)])
+    app = NetdockApp([Live(DockerBackend(resolve_endpoint())), Live(DockerBackend(far))])
+    async with app.run_test(size=(220, 50)) as pilot:
+        await until_app(
+            pilot, lambda: app.engines.states[1].connection.link is Link.DOWN, timeout=15
+        )
+        await pilot.press("e", "e")  # the refusing engine in view: its reason in the header
+        await until_app(pilot, lambda: "Host key verification failed." in header(app))
+        assert "✕ no engine" in header(app)
+        await pilot.press("q")

@@ -45,6 +45,11 @@ class Backend(Protocol):
         ...
 
     @property
+    def name(self) -> str:
+        """What the user called the engine: its docker context's name, else ``""``."""
+        ...
+
+    @property
     def local(self) -> bool:
         """Whether the engine runs on this host (its /proc and ports are ours)."""
         ...

@@ -88,10 +88,13 @@ class DockerBackend:
         return self._endpoint.local
 
     @property
+    def name(self) -> str:
+        return self._endpoint.name
+
+    @property
     def where(self) -> str:
         """The engine as the user named it, for error lines: the address, and its context."""
-        name = self._endpoint.name
-        return f"{self.endpoint} (context {name})" if name else self.endpoint
+        return f"{self.endpoint} (context {self.name})" if self.name else self.endpoint
 
     async def _client(self) -> aiodocker.Docker:
         if self._docker is None:

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import time
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
+from itertools import chain
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.lazy import Lazy
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from tui.core.audit import audit
+from tui.core.audit import Finding, audit
 from tui.core.config import Config
-from tui.core.ports import find_conflicts
-from tui.core.state import HostState
+from tui.core.model import Container
+from tui.core.ports import Conflict, find_conflicts
+from tui.core.state import HostState, Link
 from tui.engine.live import Live
 from tui.ui.actions import ContainerActions
+from tui.ui.engines import Engines
 from tui.ui.marks import container_marks, header_segments
 from tui.ui.screens.help import HelpScreen
 from tui.ui.tabs.containers import ContainersTab
@@ -40,7 +44,7 @@ def utc_now() -> datetime:
 
 
 class NetdockApp(ContainerActions, App[None]):
-    """netdock's live dashboard of one engine."""
+    """netdock's live dashboard of one engine, or of several side by side."""
 
     TITLE = "netdock"
     CSS = """
@@ -71,11 +75,13 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("p", "pause", "Pause/unpause", id="pause"),
         Binding("d", "remove", "Remove", id="remove"),
         Binding("m", "relaunch", "Relaunch in mode", id="relaunch"),
+        # Several engines: all of them, or one.
+        Binding("e", "engine_view", "Engines", id="engine_view"),
     ]
 
     def __init__(
         self,
-        live: Live,
+        live: Live | Sequence[Live],
         *,
         read_only: bool = False,
         now: Callable[[], datetime] = utc_now,
@@ -84,7 +90,10 @@ class NetdockApp(ContainerActions, App[None]):
         launch_labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
-        self.live = live
+        # Each engine has its own pipeline and state; the core stays one-engine.
+        self.engines = Engines([live] if isinstance(live, Live) else live)
+        # The engine an open launcher was asked for (several engines).
+        self._launch_engine: int | None = None
         config = config or Config()
         self.read_only = read_only or bool(config.read_only)
         # Extra labels on every container launched from here (tests label theirs).
@@ -92,7 +101,6 @@ class NetdockApp(ContainerActions, App[None]):
         taken = {b.key: b.description for b in self.BINDINGS if isinstance(b, Binding)}
         self._start_problems = [*config_problems, *self._init_actions(config, taken)]
         self.now = now
-        self.state = HostState()
         self._repaint_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
@@ -100,7 +108,7 @@ class NetdockApp(ContainerActions, App[None]):
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
         self.header = EngineHeader(id="header")
-        self.containers = ContainersTab(self.now, id="containers-tab")
+        self.containers = ContainersTab(self.now, self.engines, id="containers-tab")
         self.networks = NetworksTab(id="networks-tab")
         self.ports = PortsTab(id="ports-tab")
         self.security = SecurityTab(id="security-tab")
@@ -118,10 +126,12 @@ class NetdockApp(ContainerActions, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.live.set_publisher(self.on_state)
         self.query_one("#containers-table").focus()
         self._repaint()
-        self.follow_engine()
+        for index, live in enumerate(self.engines.lives):
+            live.set_publisher(partial(self.on_engine_state, index))
+            # One worker per engine: one that is slow or gone never holds up another.
+            self.run_worker(live.run(), group=f"engine-{index}", exclusive=True)
         self.set_interval(CLOCK_SECONDS, self._repaint)
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
@@ -129,17 +139,56 @@ class NetdockApp(ContainerActions, App[None]):
             self.notify(problem, title="Settings", severity="warning", timeout=15)
 
     async def on_unmount(self) -> None:
-        await self.live.backend.close()
+        for live in self.engines.lives:
+            await live.backend.close()
 
-    @work(exclusive=True, group="engine")
-    async def follow_engine(self) -> None:
-        """The one long-lived worker that owns the event stream."""
-        await self.live.run()
+    # the engines -----------------------------------------------------------
+
+    @property
+    def acting_engine(self) -> int:
+        """The engine an action acts on and the one-engine tabs show: the launcher's, else
+        the selected row's, else the one in view (the first when all are)."""
+        if self._launch_engine is not None:
+            return self._launch_engine
+        selected = self.containers.selected_engine if self.containers.is_mounted else None
+        if selected is not None:
+            return selected
+        return self.engines.view or 0
+
+    @property
+    def live(self) -> Live:
+        return self.engines.lives[self.acting_engine]
+
+    @property
+    def state(self) -> HostState:
+        return self.engines.states[self.acting_engine]
+
+    def all_containers(self) -> Mapping[str, Container]:
+        """Every engine's containers by ID (IDs are unique across engines)."""
+        states = self.engines.states
+        return (
+            states[0].containers
+            if len(states) == 1
+            else ChainMap(*(dict(s.containers) for s in states))
+        )
+
+    def on_engine_state(self, index: int, state: HostState) -> None:
+        before = self.engines.states[index].connection
+        self.engines.states[index] = state
+        link = state.connection.link
+        changed = link is not before.link and link is not Link.LIVE
+        if self.engines.several and changed and state.connection.message:
+            # The header has room for one engine's reason: the others' come as notices.
+            self.notify(
+                f"{self.engines.labels[index]}: {state.connection.message}",
+                severity="warning",
+                markup=False,
+            )
+        self.repaint_soon()
 
     # state -> screen -------------------------------------------------------
 
-    def on_state(self, state: HostState) -> None:
-        self.state = state
+    def repaint_soon(self) -> None:
         if not self._repaint_due:
             self._repaint_due = True
             # An event after a quiet spell is painted at once; in a burst, repainting
@@ -153,37 +202,66 @@ class NetdockApp(ContainerActions, App[None]):
         if not self.containers.is_attached:
             return  # a timer that outlived the screen at exit
         started = time.perf_counter()
-        self._paint(self.state)
+        self._paint()
         self._repainted_at = time.perf_counter()
         self._repaint_cost = self._repainted_at - started
 
-    def _paint(self, state: HostState) -> None:
-        if state.synced:
-            conflicts, findings = find_conflicts(state), audit(state)
-            segments = header_segments(conflicts, findings)
-        else:  # the list's summaries lack what the analyses read: no guesses meanwhile
-            conflicts, findings = (), ()
+    def _paint(self) -> None:
+        shown = self.engines.in_view()
+        conflicts: list[tuple[Conflict, ...]] = []
+        findings: list[tuple[Finding, ...]] = []
+        for engine in shown:
+            # The list's summaries lack what the analyses read: no guesses meanwhile.
+            synced = engine.state.synced
+            conflicts.append(find_conflicts(engine.state) if synced else ())
+            findings.append(audit(engine.state) if synced else ())
+        if all(e.state.synced for e in shown):
+            segments = header_segments(chain(*conflicts), chain(*findings))
+        else:
             segments = [Text("checking ports and security…", style="dim")]
-        self.header.show_state(state, segments)
-        busy = self.marks_for(state)
+        if self.engines.several:
+            self.header.show_engines(self.engines.every(), self.engines.view, segments)
+        else:
+            self.header.show_state(shown[0].state, segments)
+        busy = self.marks_for(self.all_containers())
+        # The other tabs show one engine: the one in view, else the selected row's.
+        one = self.acting_engine
+        one_at = next((i for i, e in enumerate(shown) if e.index == one), 0)
+        state = self.engines.states[one]
+        self._label_tabs(one)
         # Only the tab on screen is brought up to date; a tab catches up when it is shown.
         match self.query_one(TabbedContent).active:
             case "containers":
-                self.containers.show_state(
-                    state, marks=container_marks(conflicts, findings), busy=busy
-                )
-                self.follow_actions(state)
+                marks = {}
+                for conflicted, found in zip(conflicts, findings, strict=True):
+                    marks.update(container_marks(conflicted, found))
+                self.containers.show_states(shown, marks=marks, busy=busy)
+                self.follow_actions()
             case "networks":
                 self.networks.show_state(state)
             case "ports":
-                self.ports.show_state(state, conflicts)
+                self.ports.show_state(state, conflicts[one_at])
             case "security":
                 self.security.show_state(state)
+
+    def _label_tabs(self, one: int) -> None:
+        """With several engines, each one-engine tab says which engine it shows."""
+        if not self.engines.several:
+            return
+        tabs = self.query_one(TabbedContent)
+        for pane, title in (("networks", "Networks [2]"), ("ports", "Ports [3]"),
+                            ("security", "Security [4]")):  # fmt: skip
+            label = f"{title} · {self.engines.labels[one]}"
+            tab = tabs.get_tab(pane)
+            if str(tab.label) != label:
+                tab.label = label
 
     # actions ---------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The one place that says whether an action applies now (keys, footer, ``?``)."""
+        if action == "engine_view":
+            return self.engines.several
         return self.action_available(action)
 
     def on_containers_tab_selected(self) -> None:
@@ -202,6 +280,8 @@ class NetdockApp(ContainerActions, App[None]):
         rows = []
         for binding in [*self.BINDINGS, *self.preset_bindings]:
             assert isinstance(binding, Binding)
+            if binding.id == "engine_view" and not self.engines.several:
+                continue
             available = self.check_action(binding.action.split("(")[0], ()) is True
             key = self.config.keys.get(binding.id or "", binding.key_display or binding.key)
             rows.append((key, binding.description, available))
@@ -220,6 +300,12 @@ class NetdockApp(ContainerActions, App[None]):
 
     def action_reverse_sort(self) -> None:
         self.containers.reverse_sort()
+
+    def action_engine_view(self) -> None:
+        self.engines.next_view()
+        self.notify(f"showing {self.engines.view_label()}", timeout=1.5, markup=False)
+        self._repaint()
+        self.refresh_bindings()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -19,6 +19,7 @@ from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
 from tui.core.state import HostState
+from tui.ui.engines import Engines, EngineState
 from tui.ui.widgets.keyed_table import KeyedTable
 
 STATE_STYLE = {
@@ -32,6 +33,7 @@ STATE_STYLE = {
 }
 SORTS = ("name", "state", "mode", "ipv4", "up")
 MARK_COLUMN = ("mark", " ")
+ENGINE_COLUMN = ("engine", "ENGINE")
 # The full list is in the detail pane; the table keeps every column on screen.
 PORTS_WIDTH = 40
 NETWORKS_WIDTH = 24
@@ -89,25 +91,56 @@ class ContainersTab(Vertical):
             super().__init__()
             self.container_id = container_id
 
-    def __init__(self, now: Callable[[], datetime], **kwargs: Any) -> None:
+    def __init__(
+        self, now: Callable[[], datetime], engines: Engines | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._now = now
-        self._state = HostState()
+        # Several engines: a column says which engine each row is on.
+        self._engines = engines
+        self._several = engines is not None and engines.several
+        self._shown: list[EngineState] = [EngineState(0, "", HostState())]
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
         self._detail_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
-        columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS)]
+        engine = [ENGINE_COLUMN] if self._several else []
+        columns = [MARK_COLUMN, *engine, *((c.lower(), c) for c in COLUMNS)]
         self.table = KeyedTable(columns, id="containers-table")
         yield self.table
         yield Static(id="detail")
 
     @property
+    def sorts(self) -> tuple[str, ...]:
+        return (*SORTS, "engine") if self._several else SORTS
+
+    def row(self, key: str | None) -> tuple[EngineState, Container] | None:
+        """The engine and the container of a row key."""
+        if not key:
+            return None
+        index, cid = self._engines.split(key) if self._engines else (0, key)
+        for shown in self._shown:
+            if shown.index == index and (c := shown.state.containers.get(cid)) is not None:
+                return shown, c
+        return None
+
+    @property
     def selected(self) -> Container | None:
+        found = self.row(self.table.selected_key)
+        return found[1] if found else None
+
+    @property
+    def selected_engine(self) -> int | None:
+        """The engine of the selected row (None: no row)."""
         key = self.table.selected_key
-        return self._state.containers.get(key) if key else None
+        if not key or self.row(key) is None:
+            return None
+        return self._engines.split(key)[0] if self._engines else 0
+
+    def row_key(self, index: int, container_id: str) -> str:
+        return self._engines.row_key(index, container_id) if self._engines else container_id
 
     def show_state(
         self,
@@ -116,7 +149,16 @@ class ContainersTab(Vertical):
         busy: Mapping[str, str] | None = None,
     ) -> None:
         """Bring the table and the detail up to date with ``state``."""
-        self._state = state
+        self.show_states([EngineState(0, "", state)], marks, busy)
+
+    def show_states(
+        self,
+        shown: list[EngineState],
+        marks: Mapping[str, Text] | None = None,
+        busy: Mapping[str, str] | None = None,
+    ) -> None:
+        """The rows of every engine ``shown``; marks and busy words by container ID."""
+        self._shown = shown
         if marks is not None:
             self._marks = marks
         if busy is not None:
@@ -124,14 +166,30 @@ class ContainersTab(Vertical):
         self._redraw()
 
     def _redraw(self) -> None:
-        state = self._state
         now = self._now()
-        counts = {k: len(v) for k, v in sharer_index(state).items()}
         rows: dict[str, tuple[Text | str, ...]] = {}
         keys: dict[str, Any] = {}
+        for engine in self._shown:
+            self._engine_rows(engine, now, rows, keys)
+        order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
+        self.table.sync(rows, order)
+        self._show_detail()
+
+    def _engine_rows(
+        self,
+        engine: EngineState,
+        now: datetime,
+        rows: dict[str, tuple[Text | str, ...]],
+        keys: dict[str, Any],
+    ) -> None:
+        state = engine.state
+        counts = {k: len(v) for k, v in sharer_index(state).items()}
+        label = engine.label.lower()
         for c in state.containers.values():
             row = container_row(state, c, now, counts)
-            if not matches(self.query, state, c, row):
+            if not matches(self.query, state, c, row) and not (
+                self._several and self.query.lower() in label
+            ):
                 continue
             status = self._busy.get(c.id)
             state_cell = Text(
@@ -139,8 +197,10 @@ class ContainersTab(Vertical):
                 style="bold yellow" if status else STATE_STYLE.get(row.state, ""),
             )
             ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH), style="" if c.running else "dim")
-            rows[c.id] = (
+            key = self.row_key(engine.index, c.id)
+            rows[key] = (
                 self._marks.get(c.id, ""),
+                *([engine.label] if self._several else []),
                 row.name,
                 state_cell,
                 row.mode,
@@ -151,18 +211,20 @@ class ContainersTab(Vertical):
                 row.namespace,
                 row.up,
             )
-            keys[c.id] = sort_key(self.sort_field, row, c)
-        order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
-        self.table.sync(rows, order)
-        self._show_detail()
+            if self.sort_field == "engine":
+                keys[key] = (engine.index, row.name)
+            else:
+                keys[key] = (sort_key(self.sort_field, row, c), engine.index)
 
     def _show_detail(self) -> None:
-        container = self.selected
-        if container is None:
+        found = self.row(self.table.selected_key)
+        if found is None:
             text = Text("No container matches." if self.query else "No containers.", style="dim")
         else:
+            engine, container = found
             text = Text()
-            for label, value in describe(self._state, container, self._now()):
+            lines = describe(engine.state, container, self._now())
+            for label, value in [("Engine", engine.label)] * self._several + lines:
                 text.append(f"{label:<11}", style="bold")
                 text.append(f"{value}\n")
             text.rstrip()
@@ -208,7 +270,8 @@ class ContainersTab(Vertical):
         return True
 
     def cycle_sort(self) -> None:
-        self.sort_field = SORTS[(SORTS.index(self.sort_field) + 1) % len(SORTS)]
+        sorts = self.sorts
+        self.sort_field = sorts[(sorts.index(self.sort_field) + 1) % len(sorts)]
 
     def reverse_sort(self) -> None:
         self.sort_reverse = not self.sort_reverse
