@@ -224,7 +224,7 @@ class ContainersTab(Vertical):
             engine, container = found
             text = Text()
             lines = describe(engine.state, container, self._now())
-            for label, value in [("Engine", engine.label)] * self._several + lines:
+            for label, value in [("engine", engine.label)] * self._several + lines:
                 text.append(f"{label:<11}", style="bold")
                 text.append(f"{value}\n")
             text.rstrip()

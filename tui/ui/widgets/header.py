@@ -68,7 +68,7 @@ def engines_text(
     for engine in engines:
         connection = engine.state.connection
         link, style = LINK_STYLE[connection.link]
-        text.append("  ")
+        text.append("  ▸" if engine.index == view else "  ")
         text.append(engine.label, style="bold underline" if engine.index == view else "bold")
         live = connection.link is Link.LIVE
         text.append(f" {link.split()[0] if live else link}", style=style)
