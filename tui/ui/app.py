@@ -94,6 +94,8 @@ class NetdockApp(ContainerActions, App[None]):
         self.engines = Engines([live] if isinstance(live, Live) else live)
         # The engine an open launcher was asked for (several engines).
         self._launch_engine: int | None = None
+        # Per engine, the reason for its lost link last told in a notice.
+        self._told: dict[int, str] = {}
         config = config or Config()
         self.read_only = read_only or bool(config.read_only)
         # Extra labels on every container launched from here (tests label theirs).
@@ -173,14 +175,17 @@ class NetdockApp(ContainerActions, App[None]):
         )
 
     def on_engine_state(self, index: int, state: HostState) -> None:
-        before = self.engines.states[index].connection
         self.engines.states[index] = state
-        link = state.connection.link
-        changed = link is not before.link and link is not Link.LIVE
-        if self.engines.several and changed and state.connection.message:
-            # The header has room for one engine's reason: the others' come as notices.
+        connection = state.connection
+        # The header has room for one engine's reason: the others' come as notices, once
+        # per reason (not at every retry).
+        told = self._told.get(index, "")
+        if connection.link is Link.LIVE:
+            self._told[index] = ""
+        elif self.engines.several and connection.message and connection.message != told:
+            self._told[index] = connection.message
             self.notify(
-                f"{self.engines.labels[index]}: {state.connection.message}",
+                f"{self.engines.labels[index]}: {connection.message}",
                 severity="warning",
                 markup=False,
             )
