@@ -79,10 +79,11 @@ def main() -> int:
             results["rows_on_screen_header"] = bench.screen().splitlines()[1].strip()
         finally:
             bench.tmux("kill-server")
-    width = max(map(len, results))
-    for key, value in results.items():
-        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
+            # Before the engines' teardown, which can be long on a loaded machine.
+            width = max(map(len, results))
+            for key, value in results.items():
+                shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+                print(f"{key:<{width}}  {shown}", flush=True)
     return 0
 
 
