@@ -8,8 +8,8 @@ tmux, the real dashboard:
 
   first row   launch to the first row of A on screen, with A alone and with A and B
               (median of 3 each): following B must not delay A;
-  idle        over --idle seconds with both engines: the dashboard's CPU (% of one core,
-              the heartbeat's pings included) and RSS.
+  idle        over --idle seconds, with A alone and with A and B: the dashboard's CPU
+              (% of one core, the heartbeat's pings included) and RSS.
 
     .venv/bin/python bench/engines.py --n 250
 """
@@ -50,6 +50,20 @@ def first_row(command: str) -> float:
     return seen - start
 
 
+def idle(seconds: float, engines: int) -> tuple[float, float]:
+    """Once every engine is read and live: the dashboard's CPU (% of a core) and RSS."""
+    bench.wait_screen(
+        lambda text: (
+            text.count("●") >= engines and "reading" not in text and "checking" not in text
+        ),
+        60,
+    )
+    time.sleep(3)
+    pid = int(bench.tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").strip())
+    pids = bench.tree(pid)
+    return bench.cpu_percent(pids, seconds), bench.rss_mib(pids)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -68,14 +82,11 @@ def main() -> int:
         two = f"env {tls} {netdock} -H {a.host} -H {b.tls_url}"
         try:
             results["first_row_of_a_alone_s"] = statistics.median(first_row(one) for _ in range(3))
+            results["dashboard_idle_cpu_pct_a_alone"] = idle(args.idle, 1)[0]
             results["first_row_of_a_with_b_s"] = statistics.median(first_row(two) for _ in range(3))
-            # Both engines read and live before the idle measure.
-            bench.wait_screen(lambda text: text.count("●") >= 2 and "reading" not in text, 60)
-            time.sleep(3)
-            pid = int(bench.tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").strip())
-            pids = bench.tree(pid)
-            results["dashboard_idle_cpu_pct_two_engines"] = bench.cpu_percent(pids, args.idle)
-            results["dashboard_rss_mib"] = bench.rss_mib(pids)
+            cpu, rss = idle(args.idle, 2)
+            results["dashboard_idle_cpu_pct_a_and_b"] = cpu
+            results["dashboard_rss_mib_a_and_b"] = rss
             results["rows_on_screen_header"] = bench.screen().splitlines()[1].strip()
         finally:
             bench.tmux("kill-server")

@@ -35,6 +35,8 @@ from tui.ui.widgets.header import EngineHeader
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
 # repaint at most this often, so a burst costs one repaint, not one per event.
 COALESCE_SECONDS = 0.005
+# Several engines: how long the first one may read alone before the others start.
+OTHERS_AFTER_SECONDS = 1.0
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
 
@@ -104,6 +106,7 @@ class NetdockApp(ContainerActions, App[None]):
         self._start_problems = [*config_problems, *self._init_actions(config, taken)]
         self.now = now
         self._repaint_due = False
+        self._others_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
 
@@ -130,10 +133,12 @@ class NetdockApp(ContainerActions, App[None]):
     def on_mount(self) -> None:
         self.query_one("#containers-table").focus()
         self._repaint()
-        for index, live in enumerate(self.engines.lives):
-            live.set_publisher(partial(self.on_engine_state, index))
-            # One worker per engine: one that is slow or gone never holds up another.
-            self.run_worker(live.run(), group=f"engine-{index}", exclusive=True)
+        self._follow(0)
+        # The others start once the first engine's rows are on screen (or a moment
+        # passed): their reads would otherwise delay its first paint.
+        self._others_due = self.engines.several
+        if self._others_due:
+            self.set_timer(OTHERS_AFTER_SECONDS, self._follow_the_others)
         self.set_interval(CLOCK_SECONDS, self._repaint)
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
@@ -145,6 +150,18 @@ class NetdockApp(ContainerActions, App[None]):
             await live.backend.close()
 
     # the engines -----------------------------------------------------------
+
+    def _follow(self, index: int) -> None:
+        live = self.engines.lives[index]
+        live.set_publisher(partial(self.on_engine_state, index))
+        # One worker per engine: one that is slow or gone never holds up another.
+        self.run_worker(live.run(), group=f"engine-{index}", exclusive=True)
+
+    def _follow_the_others(self) -> None:
+        if self._others_due:
+            self._others_due = False
+            for index in range(1, len(self.engines.lives)):
+                self._follow(index)
 
     @property
     def acting_engine(self) -> int:
@@ -208,6 +225,9 @@ class NetdockApp(ContainerActions, App[None]):
             return  # a timer that outlived the screen at exit
         started = time.perf_counter()
         self._paint()
+        first = self.engines.states[0]
+        if self._others_due and (first.containers or first.connection.link is not Link.CONNECTING):
+            self._follow_the_others()
         self._repainted_at = time.perf_counter()
         self._repaint_cost = self._repainted_at - started
 
