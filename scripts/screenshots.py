@@ -26,7 +26,7 @@ from tui.core.audit import Acceptance
 from tui.core.config import Config
 from tui.core.state import Link
 from tui.engine.docker import DockerBackend
-from tui.engine.endpoint import resolve_endpoint
+from tui.engine.endpoint import resolve_endpoint, resolve_endpoints
 from tui.ui.app import NetdockApp
 from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.security import SecurityTab
@@ -168,6 +168,33 @@ def render_png(svg: Path, png: Path) -> None:
         )  # fmt: skip
 
 
+async def shoot_engines() -> None:
+    """Two engines: this host's, and a second one over TCP with TLS (the test suite's
+    remote engine: its own dockerd in a network namespace, reached through a veth pair)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from remote_engine import RemoteEngine
+
+    with RemoteEngine("shots") as far:
+        far.load_test_image()
+        far.docker("run", "-d", "--name", "shop-edge", "-p", "8080:80", IMAGE)
+        far.docker("run", "-d", "--name", "shop-cache", IMAGE, "sleep", "1000000")
+        far.docker("run", "-d", "--name", "shop-worker", "--network", "host", IMAGE,
+                   "sleep", "1000000")  # fmt: skip
+        (remote,) = resolve_endpoints([("host", far.tls_url)], env=far.tls_env())
+        app = NetdockApp(
+            [new_live(DockerBackend(resolve_endpoint())), new_live(DockerBackend(remote))]
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            start = time.monotonic()
+            while not all(s.connection.link is Link.LIVE and s.synced for s in app.engines.states):
+                assert time.monotonic() - start < 30, "the engines did not sync"
+                await pilot.pause(0.05)
+            # This host's shop and the remote one, side by side.
+            await pilot.press("slash", *"shop", "enter")
+            await pilot.pause(0.5)
+            app.save_screenshot("engines.svg", str(OUT))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--png", type=Path, help="also render each SVG to a PNG in this folder")
@@ -177,6 +204,7 @@ def main() -> int:
     try:
         scene_up()
         asyncio.run(shoot())
+        asyncio.run(shoot_engines())
     finally:
         scene_down()
     for svg in sorted(OUT.glob("*.svg")):

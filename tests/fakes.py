@@ -59,12 +59,19 @@ class FakeBackend:
         return self._endpoint
 
     @property
+    def name(self) -> str:
+        return ""
+
+    @property
     def local(self) -> bool:
         return False
 
     def _check(self) -> None:
         if not self.up:
             raise EngineUnavailable(f"no Docker engine answers at {self._endpoint}")
+
+    async def ping(self, timeout: float) -> None:
+        self._check()
 
     async def version(self) -> JSON:
         self._check()

@@ -109,8 +109,10 @@ class PrivateEngine:
             if pid is not None:
                 # Removing the containers first spares the daemon's 10 s stop per container.
                 ids = self.docker("ps", "-aq", check=False).split()
-                if ids:
-                    self.docker("rm", "-f", *ids, check=False)
+                # A loaded machine may take longer: the kill below ends them anyway.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    if ids:
+                        self.docker("rm", "-f", *ids, check=False, timeout=120)
                 self.docker("swarm", "leave", "--force", check=False)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGTERM)

@@ -12,12 +12,15 @@ from port_states import created, proxy, published, running, state, wants
 
 from tui.cli import parse_args
 from tui.cli import ports as ports_cli
+from tui.cli.common import EngineRead
 from tui.core.model import Listener
 from tui.core.state import HostState
+from tui.engine.endpoint import EngineEndpoint
 
 
 def run(monkeypatch: pytest.MonkeyPatch, host: HostState, *argv: str) -> int:
-    monkeypatch.setattr(ports_cli, "load_state", lambda args: host)
+    endpoint = EngineEndpoint("unix:///var/run/docker.sock", "default")
+    monkeypatch.setattr(ports_cli, "load_states", lambda args: [EngineRead(endpoint, host)])
     args = parse_args(["ports", *argv])
     code: int = args.func(args)
     return code

@@ -7,8 +7,16 @@ import shutil
 import sys
 import textwrap
 
-from tui.cli.common import add_engine_args, load_state, print_json
+from tui.cli.common import (
+    add_engine_args,
+    answered,
+    engines_document,
+    load_states,
+    print_engine_heading,
+    print_json,
+)
 from tui.core.audit import (
+    Acceptance,
     Assessment,
     CheckGroup,
     Severity,
@@ -57,16 +65,26 @@ def run(args: argparse.Namespace) -> int:
     config, problems = load_config()
     for problem in problems:
         print(f"netdock: {problem}", file=sys.stderr)
-    state = load_state(args)
     accept = () if args.no_accept else config.accept
-    assessment = assess(state, accept)
+    reads = load_states(args)
     if args.json:
-        print_json({"findings": assessment.to_json()})
+        print_json(engines_document(reads, lambda state: findings_document(state, accept)))
     else:
-        print(report(state, assessment))
-    if args.fail_on and at_or_above(assessment.findings, Severity.parse(args.fail_on)):
+        for read in reads:
+            if print_engine_heading(reads, read):
+                assert read.state is not None
+                print(report(read.state, assess(read.state, accept)))
+    states = answered(reads)
+    threshold = Severity.parse(args.fail_on) if args.fail_on else None
+    if threshold is not None and any(
+        at_or_above(assess(state, accept).findings, threshold) for state in states
+    ):
         return 1
     return 0
+
+
+def findings_document(state: HostState, accept: tuple[Acceptance, ...]) -> dict[str, object]:
+    return {"findings": assess(state, accept).to_json()}
 
 
 def report(state: HostState, assessment: Assessment, width: int | None = None) -> str:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from tui.cli.common import chosen_endpoint, new_live, open_backend
+from tui.cli.common import chosen_endpoints, new_live, open_backend
 from tui.engine.firstread import FirstRead
 
 
 def run(args: argparse.Namespace) -> int:
-    endpoint = chosen_endpoint(args)
-    # The engine reads while Textual and aiodocker import: the first rows come sooner.
-    first_read = FirstRead.of(endpoint.url)
+    endpoints = chosen_endpoints(args)
+    # The first engine reads while Textual and aiodocker import: its first rows come sooner.
+    first_read = FirstRead.of(endpoints[0].url)
     painted = None
-    if first_read is not None:
-        # Its rows on screen before Textual is even imported (see tui.ui.firstpaint).
+    if first_read is not None and len(endpoints) == 1:
+        # Its rows on screen before Textual is even imported (see tui.ui.firstpaint); with
+        # several engines the screen has an engine column, which the first paint has not.
         from tui.ui import firstpaint
 
-        painted = firstpaint.show(first_read, endpoint.url)
+        painted = firstpaint.show(first_read, endpoints[0].url)
     try:
         from tui.engine.config_files import load_config
         from tui.ui.app import NetdockApp
@@ -26,9 +27,11 @@ def run(args: argparse.Namespace) -> int:
         config, problems = load_config()
         if args.no_accept:
             config = replace(config, accept=())
-        backend = open_backend(args, endpoint)
+        backends = [open_backend(endpoint) for endpoint in endpoints]
+        lives = [new_live(backends[0], first_read=first_read, state=painted)]
+        lives += [new_live(backend) for backend in backends[1:]]
         app = NetdockApp(
-            new_live(backend, first_read=first_read, state=painted),
+            lives[0] if len(lives) == 1 else lives,
             read_only=args.read_only,
             config=config,
             config_problems=problems,
@@ -38,6 +41,4 @@ def run(args: argparse.Namespace) -> int:
             firstpaint.leave()
         raise
     app.run()
-    # Textual restores the terminal and prints the traceback of an unhandled error;
-    # the exit status must say so too (1), not 0.
     return app.return_code or 0

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.common import add_engine_args, load_state, print_json, print_table
+from tui.cli.common import (
+    add_engine_args,
+    answered,
+    engines_document,
+    load_states,
+    print_engine_heading,
+    print_json,
+    print_table,
+)
 from tui.core.ports import (
     Conflict,
     Owner,
@@ -37,15 +45,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    state = load_state(args)
-    conflicts = find_conflicts(state)
+    reads = load_states(args)
     if args.json:
-        print_json(ports_document(state, conflicts))
-    elif args.check:
-        print_conflicts(conflicts)
+        print_json(
+            engines_document(reads, lambda state: ports_document(state, find_conflicts(state)))
+        )
     else:
-        print_ports(state, conflicts)
-    if args.check and blocking(conflicts):
+        for read in reads:
+            if print_engine_heading(reads, read):
+                assert read.state is not None
+                conflicts = find_conflicts(read.state)
+                if args.check:
+                    print_conflicts(conflicts)
+                else:
+                    print_ports(read.state, conflicts)
+    # Each engine's collisions are its own: two hosts may each bind 8080.
+    if args.check and any(blocking(find_conflicts(state)) for state in answered(reads)):
         return 1
     return 0
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from tui.cli.common import add_engine_args, load_state, print_json, print_table
+from tui.cli.common import (
+    add_engine_args,
+    answered,
+    engines_document,
+    load_states,
+    print_engine_heading,
+    print_json,
+    print_table,
+)
 from tui.core.document import snapshot_document
 from tui.core.namespaces import sharer_index
 from tui.core.rows import COLUMNS, container_row
+from tui.core.state import HostState
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,10 +28,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    state = load_state(args)
+    reads = load_states(args)
     if args.json:
-        print_json(snapshot_document(state))
-        return 0
+        print_json(engines_document(reads, snapshot_document))
+    else:
+        for read in reads:
+            if print_engine_heading(reads, read):
+                assert read.state is not None
+                print_containers(read.state)
+    answered(reads)
+    return 0
+
+
+def print_containers(state: HostState) -> None:
     now = datetime.now(UTC)
     counts = {k: len(v) for k, v in sharer_index(state).items()}
     rows = [
@@ -30,4 +48,3 @@ def run(args: argparse.Namespace) -> int:
         for c in sorted(state.containers.values(), key=lambda c: c.name)
     ]
     print_table(COLUMNS, rows)
-    return 0

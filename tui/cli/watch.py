@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.cli.common import add_engine_args, fail, new_live, open_backend
+from tui.cli.common import add_engine_args, fail, new_live, open_backend, single_endpoint
 from tui.core.audit import audit
 from tui.core.changes import ChangeLog, NetChange
 from tui.core.document import snapshot_document
@@ -92,7 +92,7 @@ def _now() -> datetime:
 
 
 async def _watch(args: argparse.Namespace) -> tuple[int, str]:
-    backend = open_backend(args)
+    backend = open_backend(single_endpoint(args))
     printer = _Printer(backend.endpoint, args.json)
     live = new_live(backend, printer.on_state)
     stop = asyncio.Event()

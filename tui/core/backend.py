@@ -45,8 +45,17 @@ class Backend(Protocol):
         ...
 
     @property
+    def name(self) -> str:
+        """What the user called the engine: its docker context's name, else ``""``."""
+        ...
+
+    @property
     def local(self) -> bool:
         """Whether the engine runs on this host (its /proc and ports are ours)."""
+        ...
+
+    async def ping(self, timeout: float) -> None:
+        """``/_ping``; EngineUnavailable when it is not answered within ``timeout`` seconds."""
         ...
 
     async def version(self) -> JSON: ...

@@ -18,6 +18,7 @@ from tui.core.backend import (
     NotFound,
 )
 from tui.engine.endpoint import EngineEndpoint
+from tui.engine.sshdial import SSHDialer
 
 if TYPE_CHECKING:
     import aiodocker
@@ -74,6 +75,7 @@ class DockerBackend:
         # Now, not at the first request: unusable TLS files are the user's to fix, in
         # one line at start (EndpointError), not a fault of the running pipeline.
         self._ssl = endpoint.ssl_context()
+        self._ssh = SSHDialer(endpoint.url) if endpoint.scheme == "ssh" else None
         self._docker: aiodocker.Docker | None = None
         self._importing: asyncio.Future[tuple[Any, Any]] | None = None
 
@@ -85,6 +87,15 @@ class DockerBackend:
     def local(self) -> bool:
         return self._endpoint.local
 
+    @property
+    def name(self) -> str:
+        return self._endpoint.name
+
+    @property
+    def where(self) -> str:
+        """The engine as the user named it, for error lines: the address, and its context."""
+        return f"{self.endpoint} (context {self.name})" if self.name else self.endpoint
+
     async def _client(self) -> aiodocker.Docker:
         if self._docker is None:
             # Imported off the loop (the first rows are on screen meanwhile), once for all
@@ -92,9 +103,13 @@ class DockerBackend:
             if self._importing is None:
                 self._importing = asyncio.ensure_future(asyncio.to_thread(_aio))
             aiodocker, _ = await self._importing
+            url = await self._ssh.start() if self._ssh is not None else self._endpoint.url
+            if self._ssl is not None:
+                # aiodocker speaks TLS to an https:// address only, whatever context it is given.
+                url = "https://" + url.split("://", 1)[1]
             if self._docker is None:  # another call may have made it while this one waited
                 self._docker = aiodocker.Docker(
-                    url=self._endpoint.url,
+                    url=url,
                     ssl_context=self._ssl,
                     timeout=request_timeout(),
                 )
@@ -110,7 +125,13 @@ class DockerBackend:
                 exc, aiodocker.DockerError | aiohttp.ClientError | OSError | TimeoutError
             ):
                 raise
-            raise translate(exc, self.endpoint) from exc
+            error = translate(exc, self.where)
+            if isinstance(error, EngineUnavailable):
+                if self._ssh is not None and self._ssh.failure:
+                    error = EngineUnavailable(f"ssh to {self.where} failed: {self._ssh.failure}")
+                # Its pooled connections may be half-open: the next call starts afresh.
+                await self._drop_client()
+            raise error from exc
 
     async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         async with self._errors():
@@ -122,6 +143,16 @@ class DockerBackend:
         except NotFound:
             return None
         return found if isinstance(found, dict) else None
+
+    async def ping(self, timeout: float) -> None:
+        """``/_ping``, answered within ``timeout`` seconds, else EngineUnavailable."""
+        _, aiohttp = _aio()
+        async with self._errors():
+            docker = await self._client()
+            async with docker._query(
+                "_ping", versioned_api=False, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response:
+                await response.read()
 
     async def version(self) -> JSON:
         async with self._errors():
@@ -259,7 +290,12 @@ class DockerBackend:
         async with self._errors():
             await (await self._client())._query_json(f"images/{ref}", "DELETE")
 
-    async def close(self) -> None:
+    async def _drop_client(self) -> None:
         if self._docker is not None:
             docker, self._docker = self._docker, None
             await docker.close()
+
+    async def close(self) -> None:
+        await self._drop_client()
+        if self._ssh is not None:
+            await self._ssh.close()

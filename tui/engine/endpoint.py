@@ -1,13 +1,21 @@
-"""Which engine to talk to: ``--host``, else ``DOCKER_HOST``, else the docker context.
+"""Which engines to talk to, chosen the docker CLI's way.
 
-The docker SDK is imported only when a non-default context is in use: it
-costs a fifth of a second of start-up, and the default context needs none of it.
+``-H URL`` and ``-c NAME`` (each repeatable, in the order given), ``--all-contexts``;
+with none of them, ``DOCKER_HOST``, else the current context, else the default socket.
+
+A context is read from the docker CLI's own store, as ``docker --context`` reads it:
+``<config>/contexts/meta/<sha256(name)>/meta.json`` names the docker endpoint's
+``Host`` and ``SkipTLSVerify``; ``<config>/contexts/tls/<sha256(name)>/docker/``
+holds its ``ca.pem``, ``cert.pem`` and ``key.pem``. TLS applies to a TCP endpoint
+that has TLS files or skips verification, never to a socket or ssh.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +25,11 @@ if TYPE_CHECKING:  # imported when a TLS context is made: the dashboard paints b
     import ssl
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+DEFAULT_CONTEXT = "default"
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
+_TLS_FILES = ("ca.pem", "cert.pem", "key.pem")
+
+Env = Mapping[str, str]
 
 
 class EndpointError(ValueError):
@@ -37,6 +49,16 @@ class EngineEndpoint:
     url: str
     source: str
     tls: TLSFiles | None = None
+    # What the user called it: the context's name, else the address.
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url
+
+    @property
+    def scheme(self) -> str:
+        return self.url.split("://", 1)[0]
 
     @property
     def local(self) -> bool:
@@ -67,7 +89,7 @@ class EngineEndpoint:
             if tls.cert and tls.key:
                 context.load_cert_chain(tls.cert, tls.key)
         except (OSError, ssl.SSLError) as exc:
-            raise EndpointError(f"TLS files for {self.url} are unusable: {exc}") from exc
+            raise EndpointError(f"{self.label}: TLS files are unusable: {exc}") from exc
         return context
 
 
@@ -77,7 +99,8 @@ def _normalise(url: str) -> str:
         return "unix://" + url
     if "://" not in url:
         raise EndpointError(
-            f"engine address {url!r} has no scheme: use unix:///path or tcp://host:port"
+            f"engine address {url!r} has no scheme: use unix:///path, tcp://host:port "
+            "or ssh://[user@]host[:port]"
         )
     scheme = url.split("://", 1)[0]
     if scheme not in ("unix", "tcp", "http", "https", "ssh"):
@@ -93,7 +116,7 @@ def _normalise(url: str) -> str:
     return url
 
 
-def _tls_from_env(env: os._Environ[str] | dict[str, str]) -> TLSFiles | None:
+def _tls_from_env(env: Env) -> TLSFiles | None:
     verify = env.get("DOCKER_TLS_VERIFY", "") not in ("", "0")
     cert_path = env.get("DOCKER_CERT_PATH", "")
     if not verify and not cert_path:
@@ -107,53 +130,119 @@ def _tls_from_env(env: os._Environ[str] | dict[str, str]) -> TLSFiles | None:
     return TLSFiles(existing("ca.pem"), existing("cert.pem"), existing("key.pem"), verify)
 
 
-def _current_context(env: os._Environ[str] | dict[str, str]) -> str | None:
+def _config_dir(env: Env) -> Path:
+    return Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def _current_context(env: Env) -> str | None:
     name = env.get("DOCKER_CONTEXT")
     if name:
         return name
-    config_dir = Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker")
     try:
-        config = json.loads((config_dir / "config.json").read_text())
+        config = json.loads((_config_dir(env) / "config.json").read_text())
     except (OSError, ValueError):
         return None
     current = config.get("currentContext") if isinstance(config, dict) else None
     return current if isinstance(current, str) and current else None
 
 
-def _from_context(name: str) -> EngineEndpoint:
-    from docker.context import ContextAPI  # the SDK knows the context store's layout
-    from docker.errors import ContextException, ContextNotFound
+def _context_id(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
 
+
+def context_names(env: Env) -> list[str]:
+    """Every context in the store, by name, as ``docker context ls`` lists them (sorted)."""
+    names = []
+    for meta in (_config_dir(env) / "contexts" / "meta").glob("*/meta.json"):
+        try:
+            name = json.loads(meta.read_text()).get("Name")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(name, str) and name:
+            names.append(name)
+    return sorted(names)
+
+
+def _tcp_tls(url: str, tls: TLSFiles | None) -> TLSFiles | None:
+    return tls if url.startswith(("tcp://", "https://")) else None
+
+
+def _from_context(name: str, env: Env) -> EngineEndpoint:
+    """The context's docker endpoint and TLS material, as ``docker --context NAME`` uses them."""
+    if name == DEFAULT_CONTEXT:
+        return _default(env, DEFAULT_CONTEXT)
+    store = _config_dir(env) / "contexts"
+    meta_file = store / "meta" / _context_id(name) / "meta.json"
+    if not meta_file.is_file():
+        raise EndpointError(f"context {name!r} does not exist (see `docker context ls`)")
     try:
-        context = ContextAPI.get_context(name)
-    except (ContextException, ContextNotFound) as exc:
-        raise EndpointError(f"docker context {name!r}: {exc}") from exc
-    if context is None:
-        raise EndpointError(f"docker context {name!r} does not exist (see `docker context ls`)")
-    host = context.Host or DEFAULT_SOCKET
+        meta = json.loads(meta_file.read_text())
+        endpoint = meta["Endpoints"]["docker"]
+        host = endpoint.get("Host") or DEFAULT_SOCKET
+        skip_verify = bool(endpoint.get("SkipTLSVerify", False))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise EndpointError(f"context {name!r}: unreadable {meta_file}: {exc}") from exc
+    url = _normalise(host)
+    tls_dir = store / "tls" / _context_id(name) / "docker"
+    present = {f: str(tls_dir / f) for f in _TLS_FILES if (tls_dir / f).is_file()}
     tls = None
-    tls_config = context.TLSConfig
-    if tls_config is not None:
-        cert, key = tls_config.cert if tls_config.cert else (None, None)
-        ca = tls_config.ca_cert if isinstance(tls_config.ca_cert, str) else None
-        tls = TLSFiles(ca, cert, key, bool(tls_config.verify))
-    return EngineEndpoint(_normalise(host), f"context {name}", tls)
+    if tls_dir.is_dir() or skip_verify:
+        if tls_dir.is_dir() and not present:
+            raise EndpointError(f"context {name!r}: no TLS files in {tls_dir}")
+        if ("cert.pem" in present) != ("key.pem" in present):
+            missing = "key.pem" if "cert.pem" in present else "cert.pem"
+            raise EndpointError(f"context {name!r}: TLS file {tls_dir / missing} is missing")
+        tls = TLSFiles(
+            present.get("ca.pem"), present.get("cert.pem"), present.get("key.pem"), not skip_verify
+        )
+    return EngineEndpoint(url, f"context {name}", _tcp_tls(url, tls), name)
 
 
-def resolve_endpoint(
-    host: str | None = None, env: os._Environ[str] | dict[str, str] | None = None
-) -> EngineEndpoint:
+def _from_host(host: str, source: str, env: Env) -> EngineEndpoint:
+    url = _normalise(host)
+    return EngineEndpoint(url, source, _tcp_tls(url, _tls_from_env(env)))
+
+
+def _default(env: Env, name: str = "") -> EngineEndpoint:
+    """The default context: ``DOCKER_HOST``, else the default socket."""
+    if env.get("DOCKER_HOST"):
+        return _from_host(env["DOCKER_HOST"], "DOCKER_HOST", env)
+    return EngineEndpoint(DEFAULT_SOCKET, "default", None, name)
+
+
+def resolve_endpoint(host: str | None = None, env: Env | None = None) -> EngineEndpoint:
     """The engine chosen by ``--host``, else ``DOCKER_HOST``, else the current context."""
     env = os.environ if env is None else env
     if host:
-        url = _normalise(host)
-        return EngineEndpoint(url, "--host", _tls_from_env(env) if url.startswith("tcp") else None)
+        return _from_host(host, "--host", env)
     if env.get("DOCKER_HOST"):
-        url = _normalise(env["DOCKER_HOST"])
-        return EngineEndpoint(
-            url, "DOCKER_HOST", _tls_from_env(env) if url.startswith("tcp") else None
-        )
+        return _default(env)
     context = _current_context(env)
-    if context and context != "default":
-        return _from_context(context)
-    return EngineEndpoint(DEFAULT_SOCKET, "default")
+    if context and context != DEFAULT_CONTEXT:
+        return _from_context(context, env)
+    return _default(env)
+
+
+def resolve_endpoints(
+    chosen: Sequence[tuple[str, str]] = (), all_contexts: bool = False, env: Env | None = None
+) -> list[EngineEndpoint]:
+    """The engines ``chosen`` (("host", URL) or ("context", NAME), in the order given),
+    then with ``all_contexts`` every context of the store not chosen already; with
+    nothing chosen, the one engine ``resolve_endpoint`` picks. Each at most once."""
+    env = os.environ if env is None else env
+    found: list[EngineEndpoint] = []
+    for kind, value in chosen:
+        found.append(
+            _from_context(value, env) if kind == "context" else _from_host(value, "--host", env)
+        )
+    if all_contexts:
+        named = {e.name for e in found}
+        for name in [DEFAULT_CONTEXT, *context_names(env)]:
+            if name not in named:
+                found.append(_from_context(name, env))
+    if not found:
+        found.append(resolve_endpoint(env=env))
+    unique: dict[tuple[str, str], EngineEndpoint] = {}
+    for endpoint in found:
+        unique.setdefault((endpoint.url, endpoint.name), endpoint)
+    return list(unique.values())

@@ -6,6 +6,11 @@ when reconnecting), so whatever happened during the read is replayed: nothing
 is lost between the list and the stream. When the stream ends or the engine
 goes away, the session ends; ``run`` waits with backoff and starts another,
 which resyncs from a fresh snapshot.
+
+A stream can also stop without ending: a half-open TCP link, a host that froze.
+While the stream is quiet the engine is pinged; one that does not answer in time
+ends the session like a closed stream, so a dead link shows as reconnecting within
+``QUIET_SECONDS + PING_TIMEOUT`` of its last word, its rows kept until the resync.
 """
 
 from __future__ import annotations
@@ -75,6 +80,9 @@ INSPECT_CONCURRENCY = 16
 BACKOFF = (0.5, 1.0, 2.0, 3.0, 5.0)
 HOST_FACTS_INTERVAL = 10.0
 SINCE_MARGIN = 1.0
+# Together under 10 s: how long a dead link may look live.
+QUIET_SECONDS = 4.0
+PING_TIMEOUT = 5.0
 
 HostReader = Callable[[], HostFacts]
 DaemonReader = Callable[[JSON], DaemonFacts]
@@ -227,7 +235,7 @@ class Live:
         try:
             self._connection(Link.LIVE)
             self._was_live = True
-            while (item := await queue.get()) is not None:
+            while (item := await self._next(queue)) is not None:
                 if isinstance(item, EngineError):
                     raise item
                 event = parse_event(item)
@@ -236,6 +244,14 @@ class Live:
         finally:
             for task in [*helpers, *self._inflight.values()]:
                 task.cancel()
+
+    async def _next(self, queue: asyncio.Queue[Any]) -> Any:
+        """The stream's next item; while it is quiet, the engine must answer a ping."""
+        while True:
+            try:
+                return await asyncio.wait_for(queue.get(), QUIET_SECONDS)
+            except TimeoutError:
+                await self.backend.ping(PING_TIMEOUT)  # EngineUnavailable ends the session
 
     async def _pump(self, since: str | None, queue: asyncio.Queue[Any]) -> None:
         """Feed the queue; whatever ends the stream ends the session (None or the error)."""

@@ -32,10 +32,12 @@ from tui.core.ports import blocking, find_conflicts
 from tui.core.state import HostState
 from tui.engine.bindable import can_bind
 from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.screens.engine_choice import EngineChoiceScreen
 from tui.ui.screens.launcher import LauncherScreen, StartFailed, create_and_start
 
 if TYPE_CHECKING:
     from tui.engine.live import Live
+    from tui.ui.engines import Engines
     from tui.ui.tabs.containers import ContainersTab
 
 # Actions that change the engine: read-only mode takes every one of them away.
@@ -81,10 +83,10 @@ class BusyMarks:
         self._before.pop(cid, None)
         self._returned.discard(cid)
 
-    def returned(self, cid: str, state: HostState) -> None:
+    def returned(self, cid: str, containers: Mapping[str, Container]) -> None:
         """The request came back: the mark goes once the state differs from before."""
         self._returned.add(cid)
-        self.settle(state)
+        self.settle(containers)
 
     def expire(self, cid: str) -> bool:
         """The engine's event never came: drop the mark of a returned request anyway."""
@@ -93,9 +95,9 @@ class BusyMarks:
             return True
         return False
 
-    def settle(self, state: HostState) -> bool:
-        """Drop the marks whose change the state now shows; True when one went."""
-        settled = [c for c in self._returned if state.containers.get(c) != self._before.get(c)]
+    def settle(self, containers: Mapping[str, Container]) -> bool:
+        """Drop the marks whose change the containers now show; True when one went."""
+        settled = [c for c in self._returned if containers.get(c) != self._before.get(c)]
         for cid in settled:
             self.drop(cid)
         return bool(settled)
@@ -114,9 +116,12 @@ def preset_bindings(config: Config) -> list[Binding]:
 class ContainerActions:
     """The engine-changing actions of ``NetdockApp`` (see the module's docstring)."""
 
-    # Provided by NetdockApp.
+    # Provided by NetdockApp: the engines, and the one the action acts on.
+    engines: Engines
+    acting_engine: int
     live: Live
     state: HostState
+    _launch_engine: int | None
     read_only: bool
     config: Config
     launch_labels: dict[str, str]
@@ -265,7 +270,9 @@ class ContainerActions:
 
     @work(group="container-actions")
     async def _request(self, container: Container, verb: str) -> None:
-        backend = self.live.backend
+        # The selected row's engine, at the key press: the cursor may move meanwhile.
+        engine = self.acting_engine
+        backend = self.engines.lives[engine].backend
         cid = container.id
         self.busy.begin(cid, BUSY_WORDS[verb], self.state.containers.get(cid))
         self._marks_changed()
@@ -298,7 +305,7 @@ class ContainerActions:
             )
         else:
             self.refusals.pop(cid, None)
-            self.busy.returned(cid, self.state)
+            self.busy.returned(cid, self.engines.states[engine].containers)
             app = self
             app.set_timer(SETTLE_SECONDS, lambda: self._expire(cid))
         self._marks_changed()
@@ -309,12 +316,15 @@ class ContainerActions:
 
     def _marks_changed(self) -> None:
         app: Any = self
-        app.on_state(self.state)
+        app.repaint_soon()
         app.refresh_bindings()
 
     # launching -----------------------------------------------------------------
 
     def _open_launcher(self, initial: LaunchSpec | None, title: str, focus: str = "image") -> None:
+        # The launcher's engine holds until it closes, wherever the cursor goes meanwhile.
+        if self._launch_engine is None:
+            self._launch_engine = self.acting_engine
         app: Any = self
         app.push_screen(
             LauncherScreen(
@@ -335,12 +345,26 @@ class ContainerActions:
 
     def _launched(self, container_id: str | None) -> None:
         if container_id:
-            self._select_when_seen = (container_id, self.containers.filter_text)
+            key = self.containers.row_key(self.acting_engine, container_id)
+            self._select_when_seen = (key, self.containers.filter_text)
             self._marks_changed()
+        self._launch_engine = None
 
     def action_launch(self) -> None:
-        if self.action_available("launch") is True:
+        if self.action_available("launch") is not True:
+            return
+        if not self.engines.several:
             self._open_launcher(None, "Launch a container")
+            return
+
+        def chosen(engine: int | None) -> None:
+            if engine is not None:
+                self._launch_engine = engine
+                label = self.engines.labels[engine]
+                self._open_launcher(None, f"Launch a container on {label}")
+
+        app: Any = self
+        app.push_screen(EngineChoiceScreen(self.engines.every(), self.acting_engine), chosen)
 
     def action_relaunch(self) -> None:
         c = self._on_selected("relaunch")
@@ -372,7 +396,9 @@ class ContainerActions:
         from tui.engine.portspec import parse_port_specs
 
         app: Any = self
-        backend = self.live.backend
+        engine = self.acting_engine
+        backend = self.engines.lives[engine].backend
+        state = self.engines.states[engine]
         try:
             images = await backend.list_images()
         except EngineError as exc:
@@ -395,12 +421,13 @@ class ContainerActions:
             command=preset.command,
             labels=self.launch_labels,
         )
-        if validate(spec, self.state, local, self._bindable()):
+        if validate(spec, state, local, self._bindable()):
+            self._launch_engine = engine
             self._open_launcher(spec, f"Preset {preset.label}: fix what is shown, then launch")
             return
         app.notify(f"{preset.label}: launching {image} in {mode} mode…", timeout=3, markup=False)
         try:
-            launched = await create_and_start(backend, spec, self.state)
+            launched = await create_and_start(backend, spec, state)
         except StartFailed as exc:
             created = exc.launched
 
@@ -434,33 +461,35 @@ class ContainerActions:
                 markup=False,
             )
             return
+        self._launch_engine = engine
         self._launched(launched.container_id)
 
     # following the engine ------------------------------------------------------
 
-    def marks_for(self, state: HostState) -> dict[str, str]:
+    def marks_for(self, containers: Mapping[str, Container]) -> dict[str, str]:
         """The rows' transient marks for this repaint, less those the state now settles."""
-        if self.busy.settle(state):
+        if self.busy.settle(containers):
             app: Any = self
             app.refresh_bindings()
         return dict(self.busy.labels)
 
-    def follow_actions(self, state: HostState) -> None:
+    def follow_actions(self) -> None:
         """After a repaint: put the cursor on a container just launched, once it shows."""
         if self._select_when_seen is None:
             return
-        cid, filter_then = self._select_when_seen
-        if cid not in state.containers:
+        key, filter_then = self._select_when_seen
+        found = self.containers.row(key)
+        if found is None:
             return
         self._select_when_seen = None
-        c = state.containers[cid]
+        c = found[1]
         table = self.containers.table
         shown = ""
-        if not table.select_key(cid):
+        if not table.select_key(key):
             if self.containers.filter_text == filter_then and self.containers.close_filter():
                 # The filter the user had at the launch hid it: they asked for it, show it.
                 shown = " (filter cleared to show it)"
-                table.select_key(cid)
+                table.select_key(key)
             else:  # a filter typed since is the user's newer wish: keep it, say so
                 shown = " (hidden by the filter)"
         app: Any = self

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
+from itertools import chain
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,16 +19,17 @@ from textual.dom import DOMNode
 from textual.lazy import Lazy
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
-from tui.core.audit import assess
+from tui.core.audit import Finding, assess
 from tui.core.backend import EngineError
 from tui.core.changes import ChangeLog
 from tui.core.config import Config
-from tui.core.model import Event
+from tui.core.model import Container, Event
 from tui.core.parse import parse_event
-from tui.core.ports import find_conflicts
-from tui.core.state import HostState
+from tui.core.ports import Conflict, find_conflicts
+from tui.core.state import HostState, Link
 from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
 from tui.ui.actions import ContainerActions
+from tui.ui.engines import Engines
 from tui.ui.headline import TABS
 from tui.ui.marks import UNKNOWN_SEGMENTS, container_marks, container_notes, header_segments
 from tui.ui.screens.help import HelpScreen, KeyRow
@@ -45,6 +49,8 @@ COALESCE_SECONDS = 0.005
 # or only one that sorts.
 TABLE_ACTIONS = frozenset({"filter", "clear_filter", "to_row"})
 SORT_ACTIONS = frozenset({"sort", "reverse_sort"})
+# Several engines: how long the first one may read alone before the others start.
+OTHERS_AFTER_SECONDS = 1.0
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
 # The timeline's "before netdock started": the engine's events of the last hour, at most.
@@ -65,7 +71,7 @@ def key_name(app: App[None], binding: Binding, key: str) -> str:
 
 
 class NetdockApp(ContainerActions, App[None]):
-    """netdock's live dashboard of one engine."""
+    """netdock's live dashboard of one engine, or of several side by side."""
 
     TITLE = "netdock"
     CSS = """
@@ -101,11 +107,13 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("p", "pause", "Pause/unpause", id="pause"),
         Binding("d", "remove", "Remove", id="remove"),
         Binding("m", "relaunch", "Relaunch in mode", id="relaunch"),
+        # Several engines: all of them, or one.
+        Binding("e", "engine_view", "Engines", id="engine_view"),
     ]
 
     def __init__(
         self,
-        live: Live,
+        live: Live | Sequence[Live],
         *,
         read_only: bool = False,
         now: Callable[[], datetime] = utc_now,
@@ -114,7 +122,12 @@ class NetdockApp(ContainerActions, App[None]):
         launch_labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
-        self.live = live
+        # Each engine has its own pipeline and state; the core stays one-engine.
+        self.engines = Engines([live] if isinstance(live, Live) else live)
+        # The engine an open launcher was asked for (several engines).
+        self._launch_engine: int | None = None
+        # Per engine, the reason for its lost link last told in a notice.
+        self._told: dict[int, str] = {}
         config = config or Config()
         self.read_only = read_only or bool(config.read_only)
         # Extra labels on every container launched from here (tests label theirs).
@@ -122,19 +135,20 @@ class NetdockApp(ContainerActions, App[None]):
         taken = {b.key: b.description for b in self.BINDINGS if isinstance(b, Binding)}
         self._start_problems = [*config_problems, *self._init_actions(config, taken)]
         self.now = now
-        self.state = live.state
-        self.changelog = ChangeLog(config.timeline_limit or 10_000)
+        # Each engine's changes, for the timeline (a change is one engine's).
+        self.changelogs = [ChangeLog(config.timeline_limit or 10_000) for _ in self.engines.lives]
         self.history: list[Event] = []
         self.wide = False
         self._segments: list[Text] = list(UNKNOWN_SEGMENTS)
         self._repaint_due = False
+        self._others_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
         self.header = EngineHeader(id="header")
-        self.containers = ContainersTab(self.now, id="containers-tab")
+        self.containers = ContainersTab(self.now, self.engines, id="containers-tab")
         self.networks = NetworksTab(id="networks-tab")
         self.ports = PortsTab(id="ports-tab")
         self.security = SecurityTab(self.config.accept, id="security-tab")
@@ -155,11 +169,15 @@ class NetdockApp(ContainerActions, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.live.set_publisher(self.on_state)
         self.query_one("#containers-table").focus()
         self._repaint()
-        self.follow_engine()
+        self._follow(0)
         self.read_history()
+        # The others start once the first engine's rows are on screen (or a moment
+        # passed): their reads would otherwise delay its first paint.
+        self._others_due = self.engines.several
+        if self._others_due:
+            self.set_timer(OTHERS_AFTER_SECONDS, self._follow_the_others)
         self.set_interval(CLOCK_SECONDS, self._repaint)
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
@@ -167,12 +185,69 @@ class NetdockApp(ContainerActions, App[None]):
             self.notify(problem, title="Settings", severity="warning", timeout=15)
 
     async def on_unmount(self) -> None:
-        await self.live.backend.close()
+        for live in self.engines.lives:
+            await live.backend.close()
 
-    @work(exclusive=True, group="engine")
-    async def follow_engine(self) -> None:
-        """The one long-lived worker that owns the event stream."""
-        await self.live.run()
+    # the engines -----------------------------------------------------------
+
+    def _follow(self, index: int) -> None:
+        live = self.engines.lives[index]
+        live.set_publisher(partial(self.on_engine_state, index))
+        # One worker per engine: one that is slow or gone never holds up another.
+        self.run_worker(live.run(), group=f"engine-{index}", exclusive=True)
+
+    def _follow_the_others(self) -> None:
+        if self._others_due:
+            self._others_due = False
+            for index in range(1, len(self.engines.lives)):
+                self._follow(index)
+
+    @property
+    def acting_engine(self) -> int:
+        """The engine an action acts on and the one-engine tabs show: the launcher's, else
+        the selected row's, else the one in view (the first when all are)."""
+        if self._launch_engine is not None:
+            return self._launch_engine
+        selected = self.containers.selected_engine if self.containers.is_mounted else None
+        if selected is not None:
+            return selected
+        return self.engines.view or 0
+
+    @property
+    def live(self) -> Live:
+        return self.engines.lives[self.acting_engine]
+
+    @property
+    def state(self) -> HostState:
+        return self.engines.states[self.acting_engine]
+
+    def all_containers(self) -> Mapping[str, Container]:
+        """Every engine's containers by ID (IDs are unique across engines)."""
+        states = self.engines.states
+        return (
+            states[0].containers
+            if len(states) == 1
+            else ChainMap(*(dict(s.containers) for s in states))
+        )
+
+    def on_engine_state(self, index: int, state: HostState) -> None:
+        self.engines.states[index] = state
+        # Every state, not only those repainted: a change undone within one repaint is told.
+        self.changelogs[index].observe(state, self.now())
+        connection = state.connection
+        # The header has room for one engine's reason: the others' come as notices, once
+        # per reason (not at every retry).
+        told = self._told.get(index, "")
+        if connection.link is Link.LIVE:
+            self._told[index] = ""
+        elif self.engines.several and connection.message and connection.message != told:
+            self._told[index] = connection.message
+            self.notify(
+                f"{self.engines.labels[index]}: {connection.message}",
+                severity="warning",
+                markup=False,
+            )
+        self.repaint_soon()
 
     @work(group="history")
     async def read_history(self) -> None:
@@ -193,10 +268,7 @@ class NetdockApp(ContainerActions, App[None]):
 
     # state -> screen -------------------------------------------------------
 
-    def on_state(self, state: HostState) -> None:
-        self.state = state
-        # Every state, not only those repainted: a change undone within one repaint is told.
-        self.changelog.observe(state, self.now())
+    def repaint_soon(self) -> None:
         if not self._repaint_due:
             self._repaint_due = True
             # An event after a quiet spell is painted at once; in a burst, repainting
@@ -210,51 +282,100 @@ class NetdockApp(ContainerActions, App[None]):
         if not self.containers.is_attached:
             return  # a timer that outlived the screen at exit
         started = time.perf_counter()
-        self._paint(self.state)
+        self._paint()
+        first = self.engines.states[0]
+        if self._others_due and (first.containers or first.connection.link is not Link.CONNECTING):
+            self._follow_the_others()
         self._repainted_at = time.perf_counter()
         self._repaint_cost = self._repainted_at - started
 
-    def _paint(self, state: HostState) -> None:
+    def _paint(self) -> None:
         # What the engine did goes on screen first (a row in, a row out); the analyses of
         # the whole host (collisions, findings: O(containers)) follow right after that frame.
-        self.header.show_state(state, self._segments, read_only=self.read_only)
-        busy = self.marks_for(state)
+        self._show_header()
+        busy = self.marks_for(self.all_containers())
+        # The other tabs show one engine: the one in view, else the selected row's.
+        one = self.acting_engine
+        state = self.engines.states[one]
+        self._label_tabs(one)
         # Only the tab on screen is brought up to date; a tab catches up when it is shown.
         match self.query_one(TabbedContent).active:
             case "containers":
-                self.containers.show_state(state, busy=busy)
-                self.follow_actions(state)
+                self.containers.show_states(self.engines.in_view(), busy=busy)
+                self.follow_actions()
             case "networks":
                 self.networks.show_state(state)
         self.call_after_refresh(self._analyse)
 
     def _analyse(self) -> None:
-        state = self.state  # the latest: a burst's analyses are never all put off
         if not self.containers.is_attached:
             return
-        if state.known:
-            conflicts, findings = find_conflicts(state), assess(state, self.config.accept).findings
-            self.changelog.observe(state, self.now(), conflicts, findings)
-            self._segments = header_segments(conflicts, findings)
-        else:  # no answer yet, or only the list's summaries: no guesses meanwhile
-            conflicts, findings = (), ()
+        shown = self.engines.in_view()
+        conflicts: list[tuple[Conflict, ...]] = []
+        findings: list[tuple[Finding, ...]] = []
+        for engine in shown:
+            # No answer yet, or only the list's summaries: no guesses meanwhile.
+            state = engine.state  # the latest: a burst's analyses are never all put off
+            if state.known:
+                conflicts.append(find_conflicts(state))
+                findings.append(assess(state, self.config.accept).findings)
+                self.changelogs[engine.index].observe(
+                    state, self.now(), conflicts[-1], findings[-1]
+                )
+            else:
+                conflicts.append(())
+                findings.append(())
+        if any(engine.state.known for engine in shown):  # of those that answered
+            self._segments = header_segments(chain(*conflicts), chain(*findings))
+        else:
             self._segments = list(UNKNOWN_SEGMENTS)
-        self.header.show_state(state, self._segments, read_only=self.read_only)
+        self._show_header()
+        one = self.acting_engine
+        one_at = next((i for i, e in enumerate(shown) if e.index == one), None)
+        state = self.engines.states[one]
         match self.query_one(TabbedContent).active:
             case "containers":
-                self.containers.show_marks(container_marks(conflicts, findings))
-                self.containers.show_notes(container_notes(conflicts, findings, self.refusals))
+                marks: dict[str, Text] = {}
+                notes: dict[str, list[tuple[str, Text]]] = {}
+                for conflicted, found in zip(conflicts, findings, strict=True):
+                    marks.update(container_marks(conflicted, found))
+                    notes.update(container_notes(conflicted, found, self.refusals))
+                self.containers.show_marks(marks)
+                self.containers.show_notes(notes)
             case "ports":
-                self.ports.show_state(state, conflicts)
+                known = conflicts[one_at] if one_at is not None else None
+                self.ports.show_state(state, known)
             case "security":
                 self.security.show_state(state)
             case "timeline":
-                self.timeline.show(self.changelog.changes, self.changelog.total, self.history)
+                log = self.changelogs[one]
+                self.timeline.show(log.changes, log.total, self.history)
+
+    def _show_header(self) -> None:
+        if self.engines.several:
+            self.header.show_engines(
+                self.engines.every(), self.engines.view, self._segments, read_only=self.read_only
+            )
+        else:
+            self.header.show_state(self.engines.states[0], self._segments, read_only=self.read_only)
+
+    def _label_tabs(self, one: int) -> None:
+        """With several engines, each one-engine tab says which engine it shows."""
+        if not self.engines.several:
+            return
+        tabs = self.query_one(TabbedContent)
+        for pane in ("networks", "ports", "security", "timeline"):
+            label = f"{TABS[pane]} · {self.engines.labels[one]}"
+            tab = tabs.get_tab(pane)
+            if str(tab.label) != label:
+                tab.label = label
 
     # actions ---------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The one place that says whether an action applies now (keys, footer, ``?``)."""
+        if action == "engine_view":
+            return self.engines.several
         if action in SORT_ACTIONS:
             return isinstance(self.table_tab(), SortableTable)  # not offered here: hidden
         if action in TABLE_ACTIONS:
@@ -324,6 +445,7 @@ class NetdockApp(ContainerActions, App[None]):
             self._key_row(binding, self, "")
             for binding in [*self.BINDINGS, *self.preset_bindings]
             if isinstance(binding, Binding)
+            and (binding.id != "engine_view" or self.engines.several)
         ]
         tabs = self.query_one(TabbedContent)
         for pane in tabs.query(TabPane):
@@ -372,6 +494,12 @@ class NetdockApp(ContainerActions, App[None]):
         self.wide = not self.wide
         for table in self.query(KeyedTable):
             table.wide = self.wide
+
+    def action_engine_view(self) -> None:
+        self.engines.next_view()
+        self.notify(f"showing {self.engines.view_label()}", timeout=1.5, markup=False)
+        self._repaint()
+        self.refresh_bindings()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -46,6 +46,8 @@ def engine_line(state: HostState, read_only: bool = False) -> list[Piece]:
     pieces += [("  ", ""), (link, style)]
     if state.connection.link is Link.LIVE and not state.synced:
         pieces.append((" (reading)", "yellow"))
+    if state.connection.link is Link.RECONNECTING and state.containers:
+        pieces.append((" (rows shown are stale)", "yellow"))
     if state.connection.message and state.connection.link is not Link.LIVE:
         pieces.append((f": {state.connection.message}", style.replace("bold ", "")))
         if state.connection.attempt:
@@ -53,15 +55,16 @@ def engine_line(state: HostState, read_only: bool = False) -> list[Piece]:
     return pieces
 
 
-def counts(state: HostState) -> list[Piece]:
-    """What is on the engine: running/total, then containers per mode."""
-    if not state.read:
+def counts(*states: HostState) -> list[Piece]:
+    """What is on the engines that answered: running/total, then containers per mode."""
+    states = tuple(state for state in states if state.read)
+    if not states:
         return [("containers: unknown", "dim")]
-    containers = state.containers.values()
-    running = sum(c.running for c in containers)
-    modes = Counter(mode_of(state, c) for c in containers)
+    running = sum(c.running for s in states for c in s.containers.values())
+    total = sum(len(s.containers) for s in states)
+    modes = Counter(mode_of(s, c) for s in states for c in s.containers.values())
     return [
-        (f"{running}/{len(state.containers)} running", "bold"),
+        (f"{running}/{total} running", "bold"),
         *((f"{m} {n}", "") for m, n in sorted(modes.items())),
     ]
 

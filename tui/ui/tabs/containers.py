@@ -17,7 +17,8 @@ from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.rows import ContainerRow, container_row
 from tui.core.state import HostState
-from tui.ui.columns import CONTAINER_COLUMNS, container_cells
+from tui.ui.columns import CONTAINER_COLUMNS, Column, container_cells
+from tui.ui.engines import Engines, EngineState
 from tui.ui.marks import DetailLine
 from tui.ui.widgets.table import KeyedTable
 from tui.ui.widgets.table_tab import TableTab
@@ -63,7 +64,7 @@ class ContainersTab(TableTab):
     }
     """
 
-    SORTS = ("name", "state", "mode", "ipv4", "up")
+    SORTS: tuple[str, ...] = ("name", "state", "mode", "ipv4", "up")
     FILTER_HINT = "filter: name, image, state, mode, network, IP, MAC or port  (Esc clears)"
 
     class Selected(Message):
@@ -73,10 +74,17 @@ class ContainersTab(TableTab):
             super().__init__()
             self.container_id = container_id
 
-    def __init__(self, now: Callable[[], datetime], **kwargs: Any) -> None:
+    def __init__(
+        self, now: Callable[[], datetime], engines: Engines | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._now = now
-        self._state = HostState()
+        # Several engines: a column says which engine each row is on, and sorts by it.
+        self._engines = engines
+        self._several = engines is not None and engines.several
+        if self._several:
+            self.SORTS = (*ContainersTab.SORTS, "engine")
+        self._shown: list[EngineState] = [EngineState(0, "", HostState())]
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
         self._notes: Mapping[str, Sequence[DetailLine]] = {}
@@ -84,14 +92,36 @@ class ContainersTab(TableTab):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_filter()
-        self.table = KeyedTable(CONTAINER_COLUMNS, id="containers-table")
+        columns = list(CONTAINER_COLUMNS)
+        if self._several:
+            columns.insert(1, Column("engine", "ENGINE"))
+        self.table = KeyedTable(columns, id="containers-table")
         yield self.table
         yield Static(id="detail")
 
+    def row(self, key: str | None) -> tuple[EngineState, Container] | None:
+        """The engine and the container of a row key."""
+        if not key:
+            return None
+        index, cid = self._engines.split(key) if self._engines else (0, key)
+        for shown in self._shown:
+            if shown.index == index and (c := shown.state.containers.get(cid)) is not None:
+                return shown, c
+        return None
+
     @property
     def selected(self) -> Container | None:
-        key = self.table.selected_key
-        return self._state.containers.get(key) if key else None
+        found = self.row(self.table.selected_key)
+        return found[1] if found else None
+
+    @property
+    def selected_engine(self) -> int | None:
+        """The engine of the selected row (None: no row)."""
+        found = self.row(self.table.selected_key)
+        return found[0].index if found else None
+
+    def row_key(self, index: int, container_id: str) -> str:
+        return self._engines.row_key(index, container_id) if self._engines else container_id
 
     def show_state(
         self,
@@ -102,7 +132,17 @@ class ContainersTab(TableTab):
     ) -> None:
         """Bring the table and the detail up to date with ``state``; ``notes`` are lines
         the detail of a container adds (its collisions, findings, the engine's refusals)."""
-        self._state = state
+        self.show_states([EngineState(0, "", state)], marks, busy, notes)
+
+    def show_states(
+        self,
+        shown: list[EngineState],
+        marks: Mapping[str, Text] | None = None,
+        busy: Mapping[str, str] | None = None,
+        notes: Mapping[str, Sequence[DetailLine]] | None = None,
+    ) -> None:
+        """The rows of every engine ``shown``; marks, busy words and notes by container ID."""
+        self._shown = shown
         if marks is not None:
             self._marks = marks
         if busy is not None:
@@ -129,34 +169,53 @@ class ContainersTab(TableTab):
             self._show_detail()
 
     def refresh_rows(self) -> None:
-        state = self._state
         now = self._now()
-        counts = {k: len(v) for k, v in sharer_index(state).items()}
         rows: dict[str, tuple[Text | str, ...]] = {}
         keys: dict[str, Any] = {}
-        for c in state.containers.values():
-            row = container_row(state, c, now, counts)
-            if not matches(self.filter_text, state, c, row):
-                continue
-            cells = container_cells(row, c.running, self._busy.get(c.id), c.exit_code)
-            rows[c.id] = (
-                self._marks.get(c.id, ""),
-                *(Text(text, style=style) if style else text for text, style in cells),
-            )
-            keys[c.id] = sort_key(self.sort_field, row, c)
+        for engine in self._shown:
+            self._engine_rows(engine, now, rows, keys)
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
         self._show_detail()
 
+    def _engine_rows(
+        self,
+        engine: EngineState,
+        now: datetime,
+        rows: dict[str, tuple[Text | str, ...]],
+        keys: dict[str, Any],
+    ) -> None:
+        state = engine.state
+        counts = {k: len(v) for k, v in sharer_index(state).items()}
+        label = engine.label.lower()
+        query = self.filter_text
+        for c in state.containers.values():
+            row = container_row(state, c, now, counts)
+            if not matches(query, state, c, row) and not (self._several and query.lower() in label):
+                continue
+            cells = container_cells(row, c.running, self._busy.get(c.id), c.exit_code)
+            key = self.row_key(engine.index, c.id)
+            rows[key] = (
+                self._marks.get(c.id, ""),
+                *([engine.label] if self._several else []),
+                *(Text(text, style=style) if style else text for text, style in cells),
+            )
+            if self.sort_field == "engine":
+                keys[key] = (engine.index, row.name)
+            else:
+                keys[key] = (sort_key(self.sort_field, row, c), engine.index)
+
     def _show_detail(self) -> None:
-        container = self.selected
-        if container is None:
+        found = self.row(self.table.selected_key)
+        if found is None:
             empty = "No container matches." if self.filter_text else "No containers."
             text = Text(empty, style="dim")
         else:
             text = Text()
+            engine, container = found
             lines = [
-                *describe(self._state, container, self._now()),
+                *([("engine", engine.label)] if self._several else []),
+                *describe(engine.state, container, self._now()),
                 *self._notes.get(container.id, ()),
             ]
             for label, value in lines:

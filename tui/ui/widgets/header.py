@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
-from tui.core.state import HostState
-from tui.ui.headline import counts, engine_line, wrap
+from tui.core.state import HostState, Link
+from tui.ui.engines import EngineState
+from tui.ui.headline import LINK_STYLE, counts, engine_line, wrap
 
 
 def header_text(
@@ -21,12 +22,46 @@ def header_text(
     text = Text(no_wrap=True, overflow="ellipsis")
     for piece, style in engine_line(state, read_only):
         text.append(piece, style=style)
-    items = [*(Text(piece, style=style) for piece, style in counts(state)), *extra]
+    _counts(text, [state], extra, width)
+    return text
+
+
+def _counts(text: Text, states: Sequence[HostState], extra: Sequence[Text], width: int) -> None:
+    """The counts of ``states``, then ``extra``, wrapped to ``width`` (0: one line)."""
+    items = [*(Text(piece, style=style) for piece, style in counts(*states)), *extra]
     for line in wrap([item.cell_len for item in items], width):
         text.append("\n ")
         for n, i in enumerate(line):
             text.append("  " if n else "")
             text.append(items[i])
+
+
+def engines_text(
+    engines: Sequence[EngineState],
+    view: int | None,
+    extra: Sequence[Text] = (),
+    width: int = 0,
+    read_only: bool = False,
+) -> Text:
+    """Several engines: each one's link on the first line (the one in view underlined, with
+    its reason when it is not live); the counts of those in view below."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(" netdock ", style="bold reverse")
+    if read_only:
+        text.append(" read-only ", style="bold black on yellow")
+    text.append(" all engines:" if view is None else " engine:", style="dim")
+    for engine in engines:
+        connection = engine.state.connection
+        link, style = LINK_STYLE[connection.link]
+        text.append("  ▸" if engine.index == view else "  ")
+        text.append(engine.label, style="bold underline" if engine.index == view else "bold")
+        live = connection.link is Link.LIVE
+        text.append(f" {link.split()[0] if live else link}", style=style)
+        if connection.link is Link.RECONNECTING and engine.state.containers:
+            text.append(" (stale)", style="yellow")
+        if engine.index == view and not live and connection.message:
+            text.append(f": {connection.message}", style=style.replace("bold ", ""))
+    _counts(text, [e.state for e in engines if view is None or e.index == view], extra, width)
     return text
 
 
@@ -39,20 +74,34 @@ class EngineHeader(Widget):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._state = HostState()
-        self._extra: Sequence[Text] = ()
-        self._read_only = False
+        empty = HostState()
+        self._build: Callable[[int], Text] = lambda width: header_text(empty, (), width)
 
     def show_state(
         self, state: HostState, extra: Sequence[Text] = (), *, read_only: bool = False
     ) -> None:
+        """One engine: which, its link, its counts."""
+        self._show(lambda width: header_text(state, extra, width, read_only))
+
+    def show_engines(
+        self,
+        engines: Sequence[EngineState],
+        view: int | None,
+        extra: Sequence[Text] = (),
+        *,
+        read_only: bool = False,
+    ) -> None:
+        """Several engines: each one's link; the counts of those in view."""
+        self._show(lambda width: engines_text(engines, view, extra, width, read_only))
+
+    def _show(self, build: Callable[[int], Text]) -> None:
         before = self.render()
-        self._state, self._extra, self._read_only = state, extra, read_only
+        self._build = build
         if self.render() != before:  # a new height re-lays out the screen: only on change
             self.refresh(layout=True)
 
     def render(self) -> Text:
-        return header_text(self._state, self._extra, self.size.width, self._read_only)
+        return self._build(self.size.width)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(header_text(self._state, self._extra, width, self._read_only).plain.splitlines())
+        return len(self._build(width).plain.splitlines())

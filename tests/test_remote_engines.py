@@ -1,0 +1,308 @@
+"""Several engines, and remote ones: a private engine over TCP with TLS and over ssh.
+
+The remote engine is real (tests/remote_engine.py): its own dockerd in its own network
+namespace, reached over a veth pair, with certificates and ssh keys made by the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from engine_helpers import DOCKER, SLEEP, TEST_IMAGE
+from private_engine import PrivateEngine
+from remote_engine import RemoteEngine
+from test_actions_engine import lab_labels
+from test_app import until as until_app
+
+from tui.cli import main
+from tui.core.state import Link
+from tui.engine.docker import DockerBackend
+from tui.engine.endpoint import resolve_endpoint, resolve_endpoints
+from tui.engine.live import Live
+from tui.ui.app import NetdockApp
+from tui.ui.screens.engine_choice import EngineChoiceScreen
+from tui.ui.screens.launcher import LauncherScreen
+from tui.ui.tabs.containers import ContainersTab
+
+DEFAULT = "unix:///var/run/docker.sock"
+
+
+@pytest.fixture(scope="module")
+def remote() -> Iterator[RemoteEngine]:
+    with RemoteEngine("remote") as engine:
+        engine.load_test_image()
+        engine.docker("run", "-d", "--name", "far-away", TEST_IMAGE, *SLEEP)
+        yield engine
+
+
+@pytest.fixture
+def ssh_config(remote: RemoteEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's ssh client config and key, first on PATH, as a user's own would be."""
+    monkeypatch.setenv("PATH", f"{remote.ssh_path}:{os.environ['PATH']}")
+
+
+def netdock(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fails_in_one_line(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert out == "" and len(err.strip().splitlines()) == 1, err
+    return err.strip()
+
+
+def names(document: dict) -> set[str]:
+    return {c["name"] for c in document["containers"]}
+
+
+def test_tls_by_the_environment_as_the_docker_cli_takes_it(remote, capsys, monkeypatch):
+    for key, value in remote.tls_env().items():
+        monkeypatch.setenv(key, value)
+    code, out, _ = netdock(capsys, "snapshot", "--json", "-H", remote.tls_url)
+    assert code == 0
+    document = json.loads(out)
+    assert document["engine"]["endpoint"] == remote.tls_url and not document["engine"]["local"]
+    assert "far-away" in names(document)
+
+
+def test_ssh_runs_docker_system_dial_stdio_on_the_remote_side(remote, ssh_config, capsys):
+    code, out, _ = netdock(capsys, "snapshot", "--json", "-H", remote.ssh_url)
+    assert code == 0
+    assert "far-away" in names(json.loads(out))
+
+
+def test_several_engines_in_the_order_given_and_one_that_does_not_answer(
+    remote, ssh_config, capsys, tmp_path
+):
+    nowhere = f"unix://{tmp_path}/none.sock"
+    code, out, err = netdock(
+        capsys, "ports", "--json", "-H", remote.ssh_url, "-H", nowhere, "-H", DEFAULT
+    )
+    assert code == 0
+    entries = json.loads(out)["engines"]
+    assert [e["engine"]["endpoint"] for e in entries] == [remote.ssh_url, nowhere, DEFAULT]
+    assert "bindings" in entries[0] and "bindings" in entries[2]
+    assert entries[1] == {"engine": {"endpoint": nowhere}, "error": err.strip().split(": ", 1)[1]}
+    # None answered: exit 2, each reason on a line of its own.
+    with pytest.raises(SystemExit) as exit_:
+        main(["audit", "--json", "-H", nowhere, "-H", nowhere + "2"])
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2 and len(err.strip().splitlines()) == 2
+    assert [e["error"] for e in json.loads(out)["engines"]] == err.replace("netdock: ", "").split(
+        "\n"
+    )[:2]
+
+
+def docker_context(config: Path, *argv: str) -> None:
+    env = {**os.environ, "DOCKER_CONFIG": str(config)}
+    subprocess.run([DOCKER, "context", *argv], check=True, capture_output=True, env=env)
+
+
+def test_contexts_made_by_the_docker_cli_with_their_tls_files(
+    remote, capsys, tmp_path, monkeypatch
+):
+    config = tmp_path / "config"
+    certs = remote.certs
+    docker_context(
+        config, "create", "far",
+        "--docker", f"host={remote.tls_url},ca={certs / 'ca.pem'},cert={certs / 'cert.pem'},"
+        f"key={certs / 'key.pem'}",
+    )  # fmt: skip
+    docker_context(config, "create", "near", "--docker", f"host={DEFAULT}")
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    code, out, _ = netdock(capsys, "snapshot", "--json", "-c", "far")
+    assert code == 0 and "far-away" in names(json.loads(out))
+    # --all-contexts: default first, then the store's in name order, as `docker context ls`.
+    endpoints = resolve_endpoints(all_contexts=True)
+    assert [(e.name, e.url) for e in endpoints] == [
+        ("default", DEFAULT), ("far", remote.tls_url), ("near", DEFAULT)
+    ]  # fmt: skip
+    code, out, _ = netdock(capsys, "snapshot", "--json", "-c", "near", "-H", remote.tls_url)
+    # -H without DOCKER_TLS_VERIFY: plain HTTP to a TLS port, refused in one entry.
+    entries = json.loads(out)["engines"]
+    assert code == 0 and "error" in entries[1] and remote.tls_url in entries[1]["error"]
+
+
+def test_bad_engines_are_one_line_each(remote, capsys, tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    certs = remote.certs
+    docker_context(
+        config, "create", "broken",
+        "--docker", f"host={remote.tls_url},ca={certs / 'ca.pem'},cert={certs / 'cert.pem'},"
+        f"key={certs / 'key.pem'}",
+    )  # fmt: skip
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    assert "context 'nowhere' does not exist" in fails_in_one_line(capsys, "audit", "-c", "nowhere")
+    (tls,) = (config / "contexts" / "tls").iterdir()
+    (tls / "docker" / "key.pem").unlink()
+    message = fails_in_one_line(capsys, "ports", "-c", "broken")
+    assert "context 'broken'" in message and "key.pem is missing" in message
+    # ssh: an unknown host key (no test config on PATH), then a key the host refuses.
+    message = fails_in_one_line(capsys, "snapshot", "-H", remote.ssh_url)
+    assert message.endswith("Host key verification failed.") and remote.ssh_url in message
+    stranger = tmp_path / "bin"
+    stranger.mkdir()
+    config_file = remote.ssh_dir / "ssh_config"
+    other = tmp_path / "other"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    (tmp_path / "ssh_config").write_text(
+        config_file.read_text().replace(str(remote.ssh_dir / "id"), str(other))
+    )
+    (stranger / "ssh").write_text(
+        f'#!/bin/sh\nexec /usr/bin/ssh -F {tmp_path / "ssh_config"} "$@"\n'
+    )
+    (stranger / "ssh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{stranger}:{os.environ['PATH']}")
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    message = fails_in_one_line(capsys, "snapshot", "-H", remote.ssh_url)
+    assert "Permission denied (publickey)" in message
+
+
+async def until(condition, timeout: float) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.1)
+    return condition()
+
+
+async def test_a_half_open_link_shows_as_reconnecting_and_recovers(remote):
+    (endpoint,) = resolve_endpoints([("host", remote.tls_url)], env=remote.tls_env())
+    live = Live(DockerBackend(endpoint))
+    follow = asyncio.create_task(live.run())
+    try:
+        assert await until(lambda: live.state.connection.link is Link.LIVE, 30)
+        remote.drop_traffic(True)
+        try:
+            # The heartbeat's bound is 9 s; the rest is margin for a loaded machine.
+            assert await until(lambda: live.state.connection.link is Link.RECONNECTING, 12)
+            assert "far-away" in {c.name for c in live.state.containers.values()}, "kept"
+            remote.docker("run", "-d", "--name", "while-away", TEST_IMAGE, *SLEEP)
+        finally:
+            remote.drop_traffic(False)
+        assert await until(
+            lambda: (
+                live.state.connection.link is Link.LIVE
+                and "while-away" in {c.name for c in live.state.containers.values()}
+            ),
+            30,
+        )
+    finally:
+        follow.cancel()
+        await asyncio.gather(follow, return_exceptions=True)
+        await live.backend.close()
+        remote.docker("rm", "-f", "while-away", check=False)
+
+
+# The dashboard with several engines ------------------------------------------------------
+
+
+def rows(app: NetdockApp) -> dict[str, str]:
+    """Container name -> engine, as the table shows them."""
+    table = app.query_one(ContainersTab).table
+    return {str(table.get_row(key)[2]): str(table.get_row(key)[1]) for key in table.order}
+
+
+def header(app: NetdockApp) -> str:
+    return str(app.query_one("#header").render())
+
+
+async def test_two_engines_side_by_side_each_followed_live(remote, ssh_config, lab):
+    shared = Live(DockerBackend(resolve_endpoint()))
+    (far,) = resolve_endpoints([("host", remote.ssh_url)])
+    app = NetdockApp([shared, Live(DockerBackend(far))], launch_labels=lab_labels(lab))
+    here = "local"
+    there = remote.address  # an ssh engine is named by its host
+    async with app.run_test(size=(220, 50)) as pilot:
+        await until_app(
+            pilot,
+            lambda: (
+                all(s.connection.link is Link.LIVE for s in app.engines.states)
+                and rows(app).get("far-away") == there
+            ),
+            timeout=30,
+        )
+        assert here in header(app) and there in header(app)
+        # A container started on either engine shows without a key press, with its engine.
+        near = lab.run(TEST_IMAGE, *SLEEP, name="near")
+        remote.docker("run", "-d", "--name", "arrived", TEST_IMAGE, *SLEEP)
+        try:
+            await until_app(
+                pilot,
+                lambda: rows(app).get(near) == here and rows(app).get("arrived") == there,
+                timeout=15,
+            )
+            # `e`: one engine, then the other, then all again.
+            await pilot.press("e")
+            await until_app(pilot, lambda: "far-away" not in rows(app) and near in rows(app))
+            await pilot.press("e")
+            await until_app(pilot, lambda: set(rows(app).values()) == {there})
+            await pilot.press("e")
+            await until_app(pilot, lambda: {here, there} <= set(rows(app).values()))
+            # The filter reads across engines, and an action acts on the row's own engine.
+            await pilot.press("slash", *"arrived", "enter")
+            await until_app(pilot, lambda: list(rows(app)) == ["arrived"])
+            assert app.containers.selected.name == "arrived" and app.acting_engine == 1
+            await pilot.press("s")
+            await until_app(
+                pilot, lambda: app.engines.states[1].container("arrived").state == "exited", 20
+            )
+            await pilot.press("escape")
+            # The launcher asks which engine first.
+            await pilot.press("n")
+            await until_app(pilot, lambda: isinstance(app.screen, EngineChoiceScreen))
+            await pilot.press("home", "down", "enter")
+            await until_app(pilot, lambda: isinstance(app.screen, LauncherScreen))
+            assert app.live is app.engines.lives[1]
+            await pilot.press("escape")
+            await until_app(pilot, lambda: not isinstance(app.screen, LauncherScreen))
+            await pilot.press("q")
+        finally:
+            remote.docker("rm", "-f", "arrived", check=False)
+
+
+async def test_an_engine_that_stops_leaves_the_other_live(lab):
+    with PrivateEngine("gone") as gone:
+        (private,) = resolve_endpoints([("host", gone.host)])
+        lives = [Live(DockerBackend(resolve_endpoint())), Live(DockerBackend(private))]
+        app = NetdockApp(lives)
+        async with app.run_test(size=(220, 50)) as pilot:
+            await until_app(
+                pilot,
+                lambda: all(s.connection.link is Link.LIVE for s in app.engines.states),
+                timeout=15,
+            )
+            await asyncio.to_thread(gone.stop)
+            await until_app(pilot, lambda: app.engines.states[1].connection.link is not Link.LIVE)
+            assert app.engines.states[0].connection.link is Link.LIVE
+            name = lab.run(TEST_IMAGE, *SLEEP, name="still")
+            await until_app(pilot, lambda: name in rows(app), timeout=10)
+            await pilot.press("q")
+
+
+async def test_an_ssh_host_that_refuses_is_a_clear_state(remote, lab):
+    # No test config on PATH: the host key is unknown to ssh.
+    (far,) = resolve_endpoints([("host", remote.ssh_url)])
+    app = NetdockApp([Live(DockerBackend(resolve_endpoint())), Live(DockerBackend(far))])
+    async with app.run_test(size=(220, 50)) as pilot:
+        await until_app(
+            pilot, lambda: app.engines.states[1].connection.link is Link.DOWN, timeout=15
+        )
+        await pilot.press("e", "e")  # the refusing engine in view: its reason in the header
+        await until_app(pilot, lambda: "Host key verification failed." in header(app))
+        assert "✕ no engine" in header(app)
+        await pilot.press("q")
