@@ -15,7 +15,8 @@ from tui.engine.daemon import daemon_reader
 from tui.engine.endpoint import EndpointError, EngineEndpoint, resolve_endpoint
 from tui.engine.firstread import FirstRead
 from tui.engine.hostfacts import read_host_facts
-from tui.engine.live import Live
+from tui.engine.kernel import Kernel
+from tui.engine.live import SAMPLE_SECONDS, Live
 
 if TYPE_CHECKING:  # imported when a backend is opened: aiodocker is a third of a second
     from tui.engine.docker import DockerBackend
@@ -59,14 +60,17 @@ def new_live(
     backend: DockerBackend,
     publish: Callable[[HostState], None] | None = None,
     first_read: FirstRead | None = None,
+    sample_interval: float = SAMPLE_SECONDS,
 ) -> Live:
-    """The pipeline, wired with the readers of the host's own facts."""
+    """The pipeline, wired with the readers of the host's own facts and its kernel."""
     return Live(
         backend,
         publish or (lambda state: None),
         read_daemon=daemon_reader(backend.endpoint, backend.local),
         read_host=read_host_facts,
         first_read=first_read,
+        kernel=Kernel(backend.endpoint) if backend.local else None,
+        sample_interval=sample_interval,
     )
 
 

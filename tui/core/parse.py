@@ -238,6 +238,7 @@ def parse_container(doc: Any) -> Container | None:
         mount_sources=tuple(
             s for s in (_str(_dict(m).get("Source")) for m in _list(doc.get("Mounts"))) if s
         ),
+        pid=(_int(state.get("Pid")) or None) if running else None,
         detail=Detail.INSPECT,
     )
 

@@ -38,10 +38,12 @@ from tui.core.state import (
     ConnectionChanged,
     ContainerGone,
     ContainerSeen,
+    CountersSampled,
     DaemonSeen,
     EngineSeen,
     HostSeen,
     HostState,
+    KernelSeen,
     Link,
     NetworkGone,
     NetworkSeen,
@@ -49,6 +51,7 @@ from tui.core.state import (
     reduce,
 )
 from tui.engine.firstread import FirstRead
+from tui.engine.kernel import Kernel, remote_view
 
 EVENT_FILTERS = {"type": ["container", "network"]}
 # Container actions that cannot change what we show (exec, health, tty...).
@@ -74,6 +77,9 @@ INSPECT_CONCURRENCY = 16
 BACKOFF = (0.5, 1.0, 2.0, 3.0, 5.0)
 HOST_FACTS_INTERVAL = 10.0
 SINCE_MARGIN = 1.0
+SAMPLE_SECONDS = 1.0
+# A burst of events (a compose up) costs one plumbing read, not one per container.
+PLUMBING_SETTLE = 0.2
 
 HostReader = Callable[[], HostFacts]
 DaemonReader = Callable[[JSON], DaemonFacts]
@@ -106,6 +112,8 @@ class Live:
         read_daemon: DaemonReader | None = None,
         on_event_applied: Callable[[Event], None] | None = None,
         first_read: FirstRead | None = None,
+        kernel: Kernel | None = None,
+        sample_interval: float = SAMPLE_SECONDS,
     ) -> None:
         self.backend = backend
         self._first_read = first_read
@@ -114,6 +122,9 @@ class Live:
         self._read_host = read_host if backend.local else None
         self._read_daemon = read_daemon
         self._on_event_applied = on_event_applied
+        self._kernel = kernel if backend.local else None
+        self.sample_interval = sample_interval
+        self._plumbing_due = asyncio.Event()
         self._last_event: Event | None = None
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
@@ -131,6 +142,8 @@ class Live:
     def apply(self, change: Change) -> None:
         new = reduce(self.state, change)
         if new is not self.state:
+            if new.containers is not self.state.containers:
+                self._plumbing_due.set()
             self.state = new
             self._publish(new)
 
@@ -154,8 +167,10 @@ class Live:
             await asyncio.sleep(backoff(attempt))
 
     async def snapshot(self) -> HostState:
-        """Read the whole engine once (the headless commands' way in)."""
+        """Read the whole engine once (the headless commands' way in), with the
+        kernel's counters for a local engine."""
         await self._read_all()
+        await self.sample()
         return self.state
 
     async def _read_all(self) -> JSON:
@@ -199,6 +214,7 @@ class Live:
         if self._read_daemon is not None:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
         await self._refresh_host()
+        await self._refresh_plumbing()
         return info
 
     async def _session(self) -> None:
@@ -212,7 +228,12 @@ class Live:
         since = _since_of(self._last_event) if self._last_event else _engine_now(info)
         queue: asyncio.Queue[JSON | EngineError | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
-        helpers = [loop.create_task(self._pump(since, queue)), loop.create_task(self._host_loop())]
+        helpers = [
+            loop.create_task(self._pump(since, queue)),
+            loop.create_task(self._host_loop()),
+            loop.create_task(self._plumbing_loop()),
+            loop.create_task(self._sampling_loop()),
+        ]
         for helper in helpers:
             helper.add_done_callback(_log_failure)
         try:
@@ -361,6 +382,43 @@ class Live:
                 await self._refresh_host()
             except Exception as exc:  # /proc surprises must not stop the next reads
                 logging.getLogger("netdock").error("reading host facts failed", exc_info=exc)
+
+
+    # the kernel's plumbing and counters ---------------------------------------
+
+    async def _refresh_plumbing(self) -> None:
+        self._plumbing_due.clear()
+        if self._kernel is None:
+            self.apply(KernelSeen(remote_view()))
+        else:
+            self.apply(KernelSeen(await asyncio.to_thread(self._kernel.read_view, self.state)))
+
+    async def _plumbing_loop(self) -> None:
+        """Interfaces come and go with containers: read them again after a change."""
+        if self._kernel is None:
+            return
+        while True:
+            await self._plumbing_due.wait()
+            await asyncio.sleep(PLUMBING_SETTLE)
+            try:
+                await self._refresh_plumbing()
+            except Exception as exc:  # a kernel surprise must not stop the next reads
+                logging.getLogger("netdock").error("reading the plumbing failed", exc_info=exc)
+
+    async def sample(self) -> None:
+        """One round of counters (a local engine only)."""
+        if self._kernel is not None:
+            self.apply(CountersSampled(await asyncio.to_thread(self._kernel.sample, self.state)))
+
+    async def _sampling_loop(self) -> None:
+        if self._kernel is None or self.sample_interval <= 0:
+            return
+        while True:
+            try:
+                await self.sample()
+            except Exception as exc:
+                logging.getLogger("netdock").error("sampling counters failed", exc_info=exc)
+            await asyncio.sleep(self.sample_interval)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -1,0 +1,253 @@
+"""The kernel's view of a local engine's containers: interfaces, veth peers, bridges, counters.
+
+Never ``/sys/class/net``: sysfs shows the network namespace of whoever mounted it, and
+a dockerd (this project's test engines, a rootless one) may run in another. Everything
+here is asked of the namespace concerned:
+
+- the plumbing (ifindex, MAC, veth peer, ``master`` bridge, macvlan parent, addresses)
+  by netlink, from a worker thread that enters the namespace (``setns``) only while it
+  opens its socket and reads the dump; read again only when a container's process or
+  endpoints change (after the engine's events), and from a cache otherwise;
+- the counters from ``/proc/<pid>/net/dev``, which answers for the namespace of the
+  process asked: one read per namespace per sampling round, no engine call, no process
+  started.
+
+The host side is the namespace of the dockerd serving the endpoint
+(``/proc/<dockerd pid>/ns/net``), which need not be netdock's own.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import time
+from collections.abc import Iterable
+from types import MappingProxyType
+from typing import Any
+
+from tui.core.model import (
+    Container,
+    Counters,
+    CounterSample,
+    KernelView,
+    NamespaceCounters,
+    NetInterface,
+    Netns,
+)
+from tui.core.namespaces import effective_endpoints
+from tui.core.state import HostState
+from tui.engine.daemon import PROC, dockerd_pid
+
+CLONE_NEWNET = 0x40000000
+REMOTE = "a remote engine: its kernel is not reachable from here"
+NOT_ROOT = "entering its network namespace needs root (CAP_SYS_ADMIN)"
+
+
+class NamespaceGone(Exception):
+    """The process (and with it, for all we know, the namespace) is gone."""
+
+
+def parse_net_dev(text: str) -> dict[str, Counters]:
+    """``/proc/<pid>/net/dev`` -> counters by interface name (rx first, as the file has)."""
+    found = {}
+    for line in text.splitlines()[2:]:
+        name, sep, rest = line.partition(":")
+        fields = rest.split()
+        if not sep or len(fields) < 12:
+            continue
+        try:
+            rx_bytes, rx_packets, rx_errors, rx_dropped = (int(f) for f in fields[0:4])
+            tx_bytes, tx_packets, tx_errors, tx_dropped = (int(f) for f in fields[8:12])
+        except ValueError:
+            continue
+        found[name.strip()] = Counters(rx_bytes, tx_bytes, rx_packets, tx_packets,
+                                       rx_dropped, tx_dropped, rx_errors, tx_errors)  # fmt: skip
+    return found
+
+
+def _interface(link: Any, addresses: dict[int, list[str]]) -> NetInterface:
+    linkinfo = link.get_attr("IFLA_LINKINFO")
+    kind = linkinfo.get_attr("IFLA_INFO_KIND") if linkinfo is not None else None
+    index = int(link["index"])
+    mac = link.get_attr("IFLA_ADDRESS")
+    peer = link.get_attr("IFLA_LINK")
+    return NetInterface(
+        index=index,
+        name=str(link.get_attr("IFLA_IFNAME") or ""),
+        kind=str(kind or ""),
+        mac=str(mac) if mac and mac != "00:00:00:00:00:00" else None,
+        link=int(peer) if peer and peer != index else None,
+        link_elsewhere=link.get_attr("IFLA_LINK_NETNSID") is not None,
+        master=link.get_attr("IFLA_MASTER") or None,
+        addresses=tuple(addresses.get(index, ())),
+    )
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _setns(fd: int) -> None:
+    """Move the calling thread (only it) into the network namespace ``fd`` refers to."""
+    if _LIBC.setns(fd, CLONE_NEWNET) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def read_namespace(pid: int, proc: str = PROC) -> Netns:
+    """The links and addresses of ``pid``'s network namespace, by netlink.
+
+    Runs in the calling thread, which enters the namespace while it opens its socket and
+    goes back before returning: call it from a worker thread, never the event loop's.
+    Raises ``NamespaceGone`` when the process is gone, ``PermissionError`` when it may
+    not be entered.
+    """
+    from pyroute2 import IPRoute  # a tenth of a second: imported on the first read
+
+    path = f"{proc}/{pid}/ns/net"
+    try:
+        inode = os.stat(path).st_ino
+        target = os.open(path, os.O_RDONLY)
+    except (FileNotFoundError, ProcessLookupError) as exc:
+        raise NamespaceGone(str(pid)) from exc
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    try:
+        entered = os.fstat(own).st_ino != inode
+        if entered:
+            try:
+                _setns(target)
+            except OSError as exc:
+                if exc.errno == errno.EPERM:
+                    raise PermissionError(exc.errno, NOT_ROOT) from exc
+                raise
+        try:
+            with IPRoute() as ipr:
+                links = list(ipr.get_links())
+                raw_addresses = list(ipr.get_addr())
+        finally:
+            if entered:
+                _setns(own)  # a thread left in another namespace would poison the pool
+    finally:
+        os.close(target)
+        os.close(own)
+    addresses: dict[int, list[str]] = {}
+    for a in raw_addresses:
+        address = a.get_attr("IFA_ADDRESS")
+        if address:
+            addresses.setdefault(int(a["index"]), []).append(f"{address}/{a['prefixlen']}")
+    interfaces = tuple(sorted((_interface(link, addresses) for link in links),
+                              key=lambda i: i.index))  # fmt: skip
+    return Netns(inode=inode, interfaces=interfaces)
+
+
+def _why(exc: OSError, pid: int) -> str:
+    if isinstance(exc, PermissionError):
+        return f"/proc/{pid} is not readable: {exc.strerror or 'permission denied'} (run as root)"
+    return f"/proc/{pid}: {exc.strerror or exc}"
+
+
+class Kernel:
+    """Reads the plumbing (on changes) and the counters (each round) of a local engine."""
+
+    def __init__(self, endpoint: str, proc: str = PROC) -> None:
+        self.endpoint = endpoint
+        self.proc = proc
+        self._namespaces: dict[str, tuple[Any, Netns]] = {}
+        self._host: tuple[int, Netns] | None = None
+        self._view = KernelView(available=True)
+
+    def _running(self, state: HostState) -> Iterable[Container]:
+        return (c for c in state.containers.values() if c.running and c.pid)
+
+    def read_view(self, state: HostState) -> KernelView:
+        """The plumbing of every running container; a namespace is read again only when
+        its container's process or endpoints changed, the host's when any one was."""
+        namespaces: dict[str, Netns] = {}
+        unreadable: dict[str, str] = {}
+        cache: dict[str, tuple[Any, Netns]] = {}
+        changed = self._namespaces.keys() != {c.id for c in self._running(state)}
+        for c in self._running(state):
+            assert c.pid is not None
+            key = (c.pid, effective_endpoints(state, c))
+            known = self._namespaces.get(c.id)
+            if known is not None and known[0] == key:
+                cache[c.id] = known
+                namespaces[c.id] = known[1]
+                continue
+            changed = True
+            try:
+                ns = read_namespace(c.pid, self.proc)
+            except NamespaceGone:
+                continue  # its die event follows
+            except OSError as exc:
+                unreadable[c.id] = _why(exc, c.pid)
+                continue
+            cache[c.id] = (key, ns)
+            namespaces[c.id] = ns
+        self._namespaces = cache
+        host, reason = self._read_host(changed)
+        self._view = KernelView(
+            available=True,
+            reason=reason,
+            host=host,
+            namespaces=MappingProxyType(namespaces),
+            unreadable=MappingProxyType(unreadable),
+        )
+        return self._view
+
+    def _read_host(self, changed: bool) -> tuple[Netns | None, str]:
+        pid = self._host[0] if self._host is not None else None
+        if pid is None or not os.path.exists(f"{self.proc}/{pid}"):
+            pid, changed = dockerd_pid(self.endpoint, self.proc), True
+        if pid is None:
+            self._host = None
+            return None, "dockerd's process was not found: no bridges nor veth peers"
+        if self._host is not None and not changed:
+            return self._host[1], ""
+        try:
+            host = read_namespace(pid, self.proc)
+        except NamespaceGone:
+            self._host = None
+            return None, "dockerd's process is gone"
+        except OSError as exc:
+            self._host = None
+            return None, f"dockerd's namespace: {_why(exc, pid)}"
+        self._host = (pid, host)
+        return host, ""
+
+    def sample(self, state: HostState) -> CounterSample:
+        """Every running container's counters, one ``/proc/<pid>/net/dev`` per namespace."""
+        containers: dict[str, NamespaceCounters] = {}
+        missing: dict[str, str] = {}
+        by_inode: dict[int, NamespaceCounters] = {}
+        host = self._view.host
+        for c in self._running(state):
+            pid = c.pid
+            try:
+                inode = os.stat(f"{self.proc}/{pid}/ns/net").st_ino
+                found = by_inode.get(inode)
+                if found is None:
+                    with open(f"{self.proc}/{pid}/net/dev") as dev:
+                        interfaces = parse_net_dev(dev.read())
+                    if host is not None and host.inode == inode:
+                        # The host ends of the containers' veths are theirs, not host mode's.
+                        for iface in host.interfaces:
+                            if iface.kind == "veth" and iface.master is not None:
+                                interfaces.pop(iface.name, None)
+                    found = by_inode[inode] = NamespaceCounters(inode, interfaces)
+            except (FileNotFoundError, ProcessLookupError):
+                missing[c.id] = "exited since the last sample"
+                continue
+            except OSError as exc:
+                missing[c.id] = _why(exc, pid or 0)
+                continue
+            containers[c.id] = found
+        return CounterSample(
+            time=time.monotonic(),
+            containers=MappingProxyType(containers),
+            missing=MappingProxyType(missing),
+        )
+
+
+def remote_view() -> KernelView:
+    return KernelView(available=False, reason=REMOTE)
