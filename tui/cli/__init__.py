@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "ports": ("tui.cli.ports", "list host port bindings and listeners, and find collisions"),
     "audit": ("tui.cli.audit", "audit the network security of the engine and its containers"),
     "lab": ("tui.cli.lab", "set up (or remove) the four network modes side by side"),
+    "traffic": ("tui.cli.traffic", "print each container's interface rates, sample by sample"),
 }
 
 
@@ -31,6 +32,13 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     add_engine_args(parser)
     parser.add_argument(
         "--read-only", action="store_true", help="disable every action that changes the engine"
+    )
+    parser.add_argument(
+        "--sample-interval",
+        metavar="S",
+        type=float,
+        default=None,
+        help="seconds between two readings of the interfaces' counters (default 1; 0: off)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, summary) in SUBCOMMANDS.items():

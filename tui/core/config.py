@@ -19,7 +19,7 @@ from typing import Any
 from tui.core.model import EMPTY
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TOP_KEYS = ("read_only", "image", "keys", "presets")
+_TOP_KEYS = ("read_only", "image", "sample_interval", "keys", "presets")
 _PRESET_KEYS = ("key", "description", "image", "mode", "publish_all", "ports", "command")
 _KEY_NAME = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
 _PRESET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -66,6 +66,8 @@ class Config:
 
     read_only: bool | None = None
     image: str | None = None
+    sample_interval: float | None = None
+    """Seconds between two readings of the interfaces' counters; 0 turns it off."""
     keys: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     """Binding ID -> key(s), as Textual's keymap takes them."""
     presets: tuple[Preset, ...] = ()
@@ -81,6 +83,9 @@ def merge(base: Config, over: Config) -> Config:
     return Config(
         read_only=over.read_only if over.read_only is not None else base.read_only,
         image=over.image if over.image is not None else base.image,
+        sample_interval=(
+            over.sample_interval if over.sample_interval is not None else base.sample_interval
+        ),
         keys=MappingProxyType({**base.keys, **over.keys}),
         presets=tuple(presets.values()),
     )
@@ -165,6 +170,14 @@ class _Reader:
             raise self.fail(table, key, f"expected true or false, got {_kind(value)}")
         return value
 
+    def seconds(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> float | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise self.fail(table, key, f"expected seconds (0 or more), got {_kind(value)}")
+        return float(value)
+
     def table(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> Mapping[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, dict):
@@ -244,6 +257,7 @@ def parse_config(text: str, source: str) -> Config:
     return Config(
         read_only=reader.boolean(data, "read_only", ()),
         image=reader.string(data, "image", ()),
+        sample_interval=reader.seconds(data, "sample_interval", ()),
         keys=MappingProxyType(dict(keys)) if keys else EMPTY,
         presets=tuple(_preset(reader, name, value) for name, value in presets.items()),
     )

@@ -44,16 +44,16 @@ class InterfaceTraffic:
     """(time, rx_bps, tx_bps) over the last minute, oldest first."""
 
 
-NO_INTERFACES: Mapping[tuple[str, str], InterfaceTraffic] = MappingProxyType({})
+NO_INTERFACES: Mapping[str, Mapping[str, InterfaceTraffic]] = MappingProxyType({})
 NO_REASONS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
 class Traffic:
-    """The rates of every sampled interface, keyed by (container ID, interface name)."""
+    """The rates of every sampled interface: container ID -> interface name -> traffic."""
 
     time: float | None = None
-    interfaces: Mapping[tuple[str, str], InterfaceTraffic] = field(
+    interfaces: Mapping[str, Mapping[str, InterfaceTraffic]] = field(
         default_factory=lambda: NO_INTERFACES
     )
     inodes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
@@ -61,9 +61,12 @@ class Traffic:
     """Container ID -> why the last sample has no counters for it."""
     samples: int = 0
 
-    def of(self, container_id: str) -> dict[str, InterfaceTraffic]:
+    def of(self, container_id: str) -> Mapping[str, InterfaceTraffic]:
         """A container's interfaces, by name."""
-        return {name: t for (cid, name), t in self.interfaces.items() if cid == container_id}
+        return self.interfaces.get(container_id, MappingProxyType({}))
+
+    def get(self, container_id: str, interface: str) -> InterfaceTraffic | None:
+        return self.of(container_id).get(interface)
 
 
 def _rates(before: Counters, after: Counters, seconds: float) -> Rates | None:
@@ -99,12 +102,16 @@ def _one(
 def advance(traffic: Traffic, sample: CounterSample) -> Traffic:
     """The rates between the last sample and ``sample``."""
     seconds = sample.time - traffic.time if traffic.time is not None else None
-    interfaces: dict[tuple[str, str], InterfaceTraffic] = {}
+    interfaces: dict[str, Mapping[str, InterfaceTraffic]] = {}
     for cid, namespace in sample.containers.items():
         same = traffic.inodes.get(cid) == namespace.inode
-        for name, counters in namespace.interfaces.items():
-            known = traffic.interfaces.get((cid, name))
-            interfaces[cid, name] = _one(known, same, counters, seconds, sample.time)
+        before = traffic.of(cid)
+        interfaces[cid] = MappingProxyType(
+            {
+                name: _one(before.get(name), same, counters, seconds, sample.time)
+                for name, counters in namespace.interfaces.items()
+            }
+        )
     return Traffic(
         time=sample.time,
         interfaces=MappingProxyType(interfaces),

@@ -383,7 +383,6 @@ class Live:
             except Exception as exc:  # /proc surprises must not stop the next reads
                 logging.getLogger("netdock").error("reading host facts failed", exc_info=exc)
 
-
     # the kernel's plumbing and counters ---------------------------------------
 
     async def _refresh_plumbing(self) -> None:

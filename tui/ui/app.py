@@ -26,6 +26,7 @@ from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.networks import NetworksTab
 from tui.ui.tabs.ports import PortsTab
 from tui.ui.tabs.security import SecurityTab
+from tui.ui.tabs.topology import TopologyTab
 from tui.ui.widgets.header import EngineHeader
 
 # Engine events come in bursts (a compose up, a cold start of 250 inspects):
@@ -59,6 +60,7 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("2", "tab('networks')", "Networks", show=False, id="tab_networks"),
         Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
         Binding("4", "tab('security')", "Security", show=False, id="tab_security"),
+        Binding("5", "tab('topology')", "Topology", show=False, id="tab_topology"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="next_tab"),
         Binding(
             "left_square_bracket", "previous_tab", "Previous tab", show=False, id="previous_tab"
@@ -104,6 +106,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.networks = NetworksTab(id="networks-tab")
         self.ports = PortsTab(id="ports-tab")
         self.security = SecurityTab(id="security-tab")
+        self.topology = TopologyTab(id="topology-tab")
         yield self.header
         with TabbedContent(id="tabs"):
             with TabPane("Containers [1]", id="containers"):
@@ -115,6 +118,8 @@ class NetdockApp(ContainerActions, App[None]):
                 yield Lazy(self.ports)
             with TabPane("Security [4]", id="security"):
                 yield Lazy(self.security)
+            with TabPane("Topology [5]", id="topology"):
+                yield Lazy(self.topology)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -179,6 +184,8 @@ class NetdockApp(ContainerActions, App[None]):
                 self.ports.show_state(state, conflicts)
             case "security":
                 self.security.show_state(state)
+            case "topology":
+                self.topology.show_state(state)
 
     # actions ---------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
-from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row
+from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row, rate_cells
 from tui.core.state import HostState
 from tui.ui.widgets.keyed_table import KeyedTable
 
@@ -30,8 +30,9 @@ STATE_STYLE = {
     "dead": "red",
     "removing": "dim",
 }
-SORTS = ("name", "state", "mode", "ipv4", "up")
+SORTS = ("name", "state", "mode", "ipv4", "up", "traffic")
 MARK_COLUMN = ("mark", " ")
+RATE_COLUMNS = [("rx", "RX"), ("tx", "TX")]
 # The full list is in the detail pane; the table keeps every column on screen.
 PORTS_WIDTH = 40
 NETWORKS_WIDTH = 24
@@ -44,7 +45,9 @@ def _ip_order(text: str) -> tuple[int, Any]:
         return (1, text)
 
 
-def sort_key(field: str, row: ContainerRow, container: Container) -> Any:
+def sort_key(field: str, row: ContainerRow, container: Container, traffic: float) -> Any:
+    if field == "traffic":  # the busiest first
+        return (-traffic, row.name)
     if field == "ipv4":
         return (_ip_order(row.ipv4) if row.ipv4 else (2, ""), row.name)
     if field == "up":
@@ -99,7 +102,7 @@ class ContainersTab(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
-        columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS)]
+        columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS), *RATE_COLUMNS]
         self.table = KeyedTable(columns, id="containers-table")
         yield self.table
         yield Static(id="detail")
@@ -139,6 +142,9 @@ class ContainersTab(Vertical):
                 style="bold yellow" if status else STATE_STYLE.get(row.state, ""),
             )
             ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH), style="" if c.running else "dim")
+            rates = rate_cells(state, c)
+            # Container mode: the owner's namespace, so the owner's rates, dimmed.
+            rate_style = "dim" if rates.shared or rates.bps < 0 else ""
             rows[c.id] = (
                 self._marks.get(c.id, ""),
                 row.name,
@@ -150,8 +156,10 @@ class ContainersTab(Vertical):
                 ports_cell,
                 row.namespace,
                 row.up,
+                Text(rates.rx, style=rate_style, justify="right"),
+                Text(rates.tx, style=rate_style, justify="right"),
             )
-            keys[c.id] = sort_key(self.sort_field, row, c)
+            keys[c.id] = sort_key(self.sort_field, row, c, rates.bps)
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
         self._show_detail()

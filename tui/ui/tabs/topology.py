@@ -1,0 +1,105 @@
+"""The topology tab: the host's bridges, veth pairs and containers as a live tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from tui.core.state import HostState
+from tui.core.topology import Node, topology
+
+
+def _shape(node: Node) -> tuple[Any, ...]:
+    """The tree's structure without its labels: same shape, labels can change in place."""
+    return (node.key, tuple(_shape(child) for child in node.children))
+
+
+def _detail(node: Node) -> Text:
+    text = Text()
+    for label, value in node.detail:
+        text.append(f"{label:<11}", style="bold")
+        text.append(f"{value}\n")
+    text.rstrip()
+    return text
+
+
+class TopologyTab(Vertical):
+    """Bridges, veth peers, parents and namespaces, updated with the engine and the rates."""
+
+    DEFAULT_CSS = """
+    TopologyTab Tree { height: 1fr; }
+    TopologyTab #topology-detail {
+        height: auto; max-height: 45%; border-top: solid $primary-darken-2;
+        padding: 0 1; overflow-y: auto;
+    }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shape: tuple[Any, ...] = ()
+        self._nodes: dict[str, TreeNode[Node]] = {}
+
+    def compose(self) -> ComposeResult:
+        tree: Tree[Node] = Tree("host", id="topology-tree")
+        tree.guide_depth = 3
+        yield tree
+        yield Static(id="topology-detail")
+
+    @property
+    def tree(self) -> Tree[Node]:
+        return self.query_one("#topology-tree", Tree)
+
+    def show_state(self, state: HostState) -> None:
+        root = topology(state)
+        shape = _shape(root)
+        if shape == self._shape:
+            for node in self._walk(root):
+                shown = self._nodes[node.key]
+                shown.data = node
+                if str(shown.label) != node.label:
+                    shown.set_label(node.label)
+        else:
+            self._rebuild(root, shape)
+        self._show_detail()
+
+    def _walk(self, node: Node) -> list[Node]:
+        found = [node]
+        for child in node.children:
+            found.extend(self._walk(child))
+        return found
+
+    def _rebuild(self, root: Node, shape: tuple[Any, ...]) -> None:
+        tree = self.tree
+        cursor = tree.cursor_node
+        selected = cursor.data.key if cursor is not None and cursor.data else None
+        tree.clear()
+        tree.root.set_label(root.label)
+        tree.root.data = root
+        self._nodes = {root.key: tree.root}
+
+        def add(parent: TreeNode[Node], node: Node) -> None:
+            for child in node.children:
+                shown = parent.add(child.label, data=child, expand=True,
+                                   allow_expand=bool(child.children))  # fmt: skip
+                self._nodes[child.key] = shown
+                add(shown, child)
+
+        add(tree.root, root)
+        tree.root.expand()
+        self._shape = shape
+        if selected in self._nodes:
+            tree.move_cursor(self._nodes[selected])
+
+    def _show_detail(self) -> None:
+        cursor = self.tree.cursor_node
+        node = cursor.data if cursor is not None else None
+        self.query_one("#topology-detail", Static).update(_detail(node) if node else "")
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
+        event.stop()
+        self._show_detail()
