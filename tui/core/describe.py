@@ -71,14 +71,13 @@ def _traffic_lines(known: InterfaceTraffic | None) -> list[str]:
     c = known.counters
     rates = known.rates
     if rates is not None:
-        now = f"rx {format_rate(rates.rx_bps)}  tx {format_rate(rates.tx_bps)}"
+        now = f"rx {format_rate(rates.rx_bps)}  tx {format_rate(rates.tx_bps)}  "
     else:
-        now = "counters restarted: rates from the next sample" if known.restarted else ""
-    lines = [now] if now else []
-    lines.append(
-        f"total rx {format_bytes(c.rx_bytes)} tx {format_bytes(c.tx_bytes)}  "
+        now = "counters restarted  " if known.restarted else ""
+    lines = [
+        f"{now}total rx {format_bytes(c.rx_bytes)} tx {format_bytes(c.tx_bytes)}  "
         f"dropped {c.rx_dropped}/{c.tx_dropped}  errors {c.rx_errors}/{c.tx_errors}"
-    )
+    ]
     if known.history:
         rx = sparkline(h[1] for h in known.history)
         tx = sparkline(h[2] for h in known.history)
@@ -108,6 +107,8 @@ def interface_lines(state: HostState, container: Container) -> list[Line]:
     missing = state.traffic.missing.get(container.id)
     if missing:
         lines.append(("", f"counters: {missing}"))
+    if len(found) > 1:  # loopback, unless it is all there is (none mode)
+        found = tuple(p for p in found if p.interface.name != "lo")
     for plug in found:
         where = [plug.endpoint.network if plug.endpoint else ""]
         if plug.host_interface is not None:
@@ -116,7 +117,8 @@ def interface_lines(state: HostState, container: Container) -> list[Line]:
             where.append(f"bridge {plug.bridge.name}")
         if plug.parent is not None:
             where.append(f"{plug.interface.kind} on {plug.parent.name}")
-        head = "  ".join(w for w in where if w) or plug.interface.kind or "-"
+        kind = plug.interface.kind or ("loopback" if plug.interface.name == "lo" else "-")
+        head = "  ".join(w for w in where if w) or kind
         lines.append((f"  {plug.interface.name}", head))
         known = state.traffic.get(container.id, plug.interface.name)
         lines.extend(("", line) for line in _traffic_lines(known))

@@ -169,7 +169,7 @@ def rate_cells(state: HostState, container: Container) -> RateCells:
     kernel, traffic = state.kernel, state.traffic
     word = ""
     if not kernel.available:
-        word = "remote"
+        word = "remote" if kernel.reason else ""  # no reason: not read yet
     elif container.id in kernel.unreadable or (
         container.id in traffic.missing and "exited" not in traffic.missing[container.id]
     ):
@@ -182,5 +182,8 @@ def rate_cells(state: HostState, container: Container) -> RateCells:
         if summed is not None:
             rx, tx = summed
             return RateCells(format_rate(rx), format_rate(tx), rx + tx, shared)
-        word = "reset" if any(t.restarted for t in mine) else ("…" if traffic.samples else "")
+        if not mine and container.id in traffic.interfaces:
+            word = "-"  # loopback only (none mode)
+        else:
+            word = "reset" if any(t.restarted for t in mine) else ("…" if traffic.samples else "")
     return RateCells(word, word, -1.0, shared)

@@ -41,8 +41,8 @@ class TopologyTab(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._shape: tuple[Any, ...] = ()
-        self._nodes: dict[str, TreeNode[Node]] = {}
+        self._tree_shape: tuple[Any, ...] = ()
+        self._tree_nodes: dict[str, TreeNode[Node]] = {}
 
     def compose(self) -> ComposeResult:
         tree: Tree[Node] = Tree("host", id="topology-tree")
@@ -57,9 +57,9 @@ class TopologyTab(Vertical):
     def show_state(self, state: HostState) -> None:
         root = topology(state)
         shape = _shape(root)
-        if shape == self._shape:
+        if shape == self._tree_shape:
             for node in self._walk(root):
-                shown = self._nodes[node.key]
+                shown = self._tree_nodes[node.key]
                 shown.data = node
                 if str(shown.label) != node.label:
                     shown.set_label(node.label)
@@ -80,20 +80,20 @@ class TopologyTab(Vertical):
         tree.clear()
         tree.root.set_label(root.label)
         tree.root.data = root
-        self._nodes = {root.key: tree.root}
+        self._tree_nodes = {root.key: tree.root}
 
         def add(parent: TreeNode[Node], node: Node) -> None:
             for child in node.children:
                 shown = parent.add(child.label, data=child, expand=True,
                                    allow_expand=bool(child.children))  # fmt: skip
-                self._nodes[child.key] = shown
+                self._tree_nodes[child.key] = shown
                 add(shown, child)
 
         add(tree.root, root)
         tree.root.expand()
-        self._shape = shape
-        if selected in self._nodes:
-            tree.move_cursor(self._nodes[selected])
+        self._tree_shape = shape
+        if selected in self._tree_nodes:
+            tree.move_cursor(self._tree_nodes[selected])
 
     def _show_detail(self) -> None:
         cursor = self.tree.cursor_node
