@@ -102,6 +102,7 @@ class ContainersTab(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
+        # Rates last: the other columns keep their places (and scripts reading them).
         columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS), *RATE_COLUMNS]
         self.table = KeyedTable(columns, id="containers-table")
         yield self.table
