@@ -13,8 +13,12 @@ measures:
           and from the moment the create-and-start call returned (as `docker run -d`);
   idle    over --idle seconds: the dashboard's CPU (% of one core) and RSS, and
           dockerd's CPU with the dashboard running, against a baseline without it.
+  rates   (--rates: only this) one sampling round of every container's counters (median
+          of 20), the full plumbing read, and the idle CPU of the dashboard and of
+          dockerd/containerd with sampling every second, then with sampling off.
 
     .venv/bin/python bench/bench.py --n 250
+    .venv/bin/python bench/bench.py --n 250 --rates
     .venv/bin/python bench/bench.py --cleanup      # remove every bench container
 
 Fleet containers carry the label netdock.bench=1 and are removed at the end (unless --keep).
@@ -43,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from tui.engine.docker import DockerBackend  # noqa: E402
 from tui.engine.endpoint import resolve_endpoint  # noqa: E402
+from tui.engine.kernel import Kernel  # noqa: E402
 from tui.engine.live import Live  # noqa: E402
 
 SOCKET = "/var/run/docker.sock"
@@ -191,10 +196,10 @@ def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float 
     return None
 
 
-def launch_tui() -> tuple[float, int]:
+def launch_tui(*flags: str) -> tuple[float, int]:
     """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
     tmux("kill-session", "-t", "bench")
-    command = f"{ROOT}/.venv/bin/netdock"
+    command = " ".join([f"{ROOT}/.venv/bin/netdock", *flags])
     start = time.perf_counter()
     tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
     seen = wait_screen(lambda text: "bench-0" in text)
@@ -314,6 +319,51 @@ def cpu_percent(pids: list[int], seconds: float) -> float:
     return 100.0 * (ticks(pids) - before) / CLK_TCK / seconds
 
 
+# ---------------------------------------------------------------------------- rates
+
+
+async def sampling_costs() -> tuple[float, float, int]:
+    """The full plumbing read (s), one sampling round (median of 20, ms), namespaces read."""
+    endpoint = resolve_endpoint()
+    backend = DockerBackend(endpoint)
+    try:
+        state = await Live(backend).snapshot()
+    finally:
+        await backend.close()
+    kernel = Kernel(endpoint.url)
+    start = time.perf_counter()
+    view = kernel.read_view(state)
+    plumbing = time.perf_counter() - start
+    rounds = []
+    for _ in range(20):
+        start = time.perf_counter()
+        kernel.sample(state)
+        rounds.append((time.perf_counter() - start) * 1e3)
+        time.sleep(0.05)
+    return plumbing, statistics.median(rounds), len(view.namespaces)
+
+
+def rates(results: dict[str, float | str], idle: float) -> None:
+    plumbing, round_ms, read = asyncio.run(sampling_costs())
+    results["plumbing_read_all_s"] = plumbing
+    results["sampling_round_ms"] = round_ms
+    results["namespaces_sampled"] = str(read)
+    results["dockerd_idle_cpu_pct_without_dashboard"] = cpu_percent(engine_pids(), idle)
+    for label, flags in (("sampling_1s", ()), ("sampling_off", ("--sample-interval", "0"))):
+        _, pid = launch_tui(*flags)
+        time.sleep(5)  # the first plumbing read and samples done
+        pids, engine = tree(pid), engine_pids()
+        before_tui, before_engine = ticks(pids), ticks(engine)
+        time.sleep(idle)
+        results[f"dashboard_idle_cpu_pct_{label}"] = (
+            100.0 * (ticks(pids) - before_tui) / CLK_TCK / idle
+        )
+        results[f"dockerd_idle_cpu_pct_{label}"] = (
+            100.0 * (ticks(engine) - before_engine) / CLK_TCK / idle
+        )
+        results[f"dashboard_rss_mib_{label}"] = rss_mib(pids)
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -332,6 +382,7 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--keep", action="store_true", help="leave the fleet in place")
     parser.add_argument("--cleanup", action="store_true", help="only remove bench containers")
+    parser.add_argument("--rates", action="store_true", help="only the cost of the rates")
     args = parser.parse_args()
     if args.cleanup:
         cleanup()
@@ -339,6 +390,9 @@ def main() -> int:
     grow_fleet(args.n, args.image)
     results: dict[str, float | str] = {"n": args.n}
     try:
+        if args.rates:
+            rates(results, args.idle)
+            return 0
         colds = [asyncio.run(cold_start()) for _ in range(3)]
         results["cold_start_model_s"] = statistics.median(colds)
         model = asyncio.run(event_latencies(args.image, args.events))
@@ -371,10 +425,10 @@ def main() -> int:
         tmux("kill-server")
         if not args.keep:
             cleanup()
-    width = max(map(len, results))
-    for key, value in results.items():
-        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
+        width = max(map(len, results))
+        for key, value in results.items():
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            print(f"{key:<{width}}  {shown}")
     return 0
 
 

@@ -67,6 +67,10 @@ def scene_up() -> None:
         "sleep",
         "1000000",
     )
+    # Some traffic for the rates: a client fetching from shop-api over shop-front.
+    fetch = "while true; do wget -q -O /dev/null http://shop-api/; sleep 0.2; done"
+    docker("run", "-d", "--label", LABEL, "--name", "shop-client", "--network", "shop-front",
+           IMAGE, "sh", "-c", fetch)  # fmt: skip
     docker("run", "-d", "--label", LABEL, "--name", "metrics", "-p", "9090:80", IMAGE)
     docker("create", "--label", LABEL, "--name", "metrics-next", "-p", "9090:80", IMAGE)
 
@@ -106,6 +110,12 @@ async def shoot() -> None:
                 await pilot.press("down", "down", "down", "down", "enter")
             await pilot.pause(0.2)
             app.save_screenshot(f"{name}.svg", str(OUT))
+        # The plumbing, once a few samples give rates; a veth pair selected.
+        await pilot.press("5")
+        await pilot.pause(3.0)
+        await pilot.press("down", "down")
+        await pilot.pause(0.3)
+        app.save_screenshot("topology.svg", str(OUT))
         await pilot.press("1", "n")
         await pilot.pause(0.5)
         app.save_screenshot("launcher.svg", str(OUT))
