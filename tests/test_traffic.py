@@ -15,7 +15,7 @@ from tui.core.state import CountersSampled, HostState, KernelSeen, reduce
 from tui.core.traffic import HISTORY_SECONDS, Traffic, advance, format_rate, sparkline
 from tui.engine.kernel import REMOTE, parse_net_dev
 
-NET_DEV = """\
+NET_DEV = b"""\
 Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
     lo:     120       2    0    0    0     0          0         0      120       2    0    0    0     0       0          0

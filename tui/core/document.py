@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
@@ -26,7 +25,7 @@ def _endpoint(state: HostState, c: Container, ep: Endpoint) -> dict[str, Any]:
         "interface": plug.interface.name if plug else None,
         "host_interface": plug.host_interface.name if plug and plug.host_interface else None,
         "bridge": plug.bridge.name if plug and plug.bridge else None,
-        "counters": asdict(known.counters) if known else None,
+        "counters": known.counters._asdict() if known else None,
     }
 
 

@@ -71,9 +71,7 @@ class Traffic:
 
 def _rates(before: Counters, after: Counters, seconds: float) -> Rates | None:
     """None when any counter went backwards: the interface restarted."""
-    deltas = [
-        getattr(after, name) - getattr(before, name) for name in Counters.__dataclass_fields__
-    ]
+    deltas = [a - b for a, b in zip(after, before, strict=True)]
     if any(d < 0 for d in deltas):
         return None
     rx_b, tx_b, rx_p, tx_p, rx_d, tx_d, rx_e, tx_e = deltas

@@ -24,12 +24,12 @@ import os
 import time
 from collections.abc import Iterable
 from types import MappingProxyType
-from typing import Any
 
 from tui.core.model import (
     Container,
     Counters,
     CounterSample,
+    Endpoint,
     KernelView,
     NamespaceCounters,
     NetInterface,
@@ -37,7 +37,9 @@ from tui.core.model import (
 )
 from tui.core.namespaces import effective_endpoints
 from tui.core.state import HostState
+from tui.engine import netlink
 from tui.engine.daemon import PROC, dockerd_pid
+from tui.engine.netlink import RawLink, open_route_socket
 
 CLONE_NEWNET = 0x40000000
 REMOTE = "a remote engine: its kernel is not reachable from here"
@@ -48,39 +50,38 @@ class NamespaceGone(Exception):
     """The process (and with it, for all we know, the namespace) is gone."""
 
 
-def parse_net_dev(text: str) -> dict[str, Counters]:
-    """``/proc/<pid>/net/dev`` -> counters by interface name (rx first, as the file has)."""
+def parse_net_dev(text: bytes, skip: frozenset[bytes] = frozenset()) -> dict[str, Counters]:
+    """``/proc/<pid>/net/dev`` -> counters by interface name (rx first, as the file has);
+    the interfaces named in ``skip`` are left out before their numbers are read."""
     found = {}
     for line in text.splitlines()[2:]:
-        name, sep, rest = line.partition(":")
+        name, sep, rest = line.partition(b":")
+        name = name.strip()
+        if not sep or name in skip:
+            continue
         fields = rest.split()
-        if not sep or len(fields) < 12:
+        if len(fields) < 12:
             continue
         try:
-            rx_bytes, rx_packets, rx_errors, rx_dropped = (int(f) for f in fields[0:4])
-            tx_bytes, tx_packets, tx_errors, tx_dropped = (int(f) for f in fields[8:12])
+            found[name.decode(errors="replace")] = Counters(
+                int(fields[0]), int(fields[8]), int(fields[1]), int(fields[9]),
+                int(fields[3]), int(fields[11]), int(fields[2]), int(fields[10]),
+            )  # fmt: skip
         except ValueError:
             continue
-        found[name.strip()] = Counters(rx_bytes, tx_bytes, rx_packets, tx_packets,
-                                       rx_dropped, tx_dropped, rx_errors, tx_errors)  # fmt: skip
     return found
 
 
-def _interface(link: Any, addresses: dict[int, list[str]]) -> NetInterface:
-    linkinfo = link.get_attr("IFLA_LINKINFO")
-    kind = linkinfo.get_attr("IFLA_INFO_KIND") if linkinfo is not None else None
-    index = int(link["index"])
-    mac = link.get_attr("IFLA_ADDRESS")
-    peer = link.get_attr("IFLA_LINK")
+def _interface(link: RawLink, addresses: dict[int, list[str]]) -> NetInterface:
     return NetInterface(
-        index=index,
-        name=str(link.get_attr("IFLA_IFNAME") or ""),
-        kind=str(kind or ""),
-        mac=str(mac) if mac and mac != "00:00:00:00:00:00" else None,
-        link=int(peer) if peer and peer != index else None,
-        link_elsewhere=link.get_attr("IFLA_LINK_NETNSID") is not None,
-        master=link.get_attr("IFLA_MASTER") or None,
-        addresses=tuple(addresses.get(index, ())),
+        index=link.index,
+        name=link.name,
+        kind=link.kind,
+        mac=link.mac,
+        link=link.link if link.link and link.link != link.index else None,
+        link_elsewhere=link.link_netnsid is not None,
+        master=link.master or None,
+        addresses=tuple(addresses.get(link.index, ())),
     )
 
 
@@ -97,13 +98,11 @@ def _setns(fd: int) -> None:
 def read_namespace(pid: int, proc: str = PROC) -> Netns:
     """The links and addresses of ``pid``'s network namespace, by netlink.
 
-    Runs in the calling thread, which enters the namespace while it opens its socket and
-    goes back before returning: call it from a worker thread, never the event loop's.
+    The calling thread enters the namespace only while it opens its socket, and goes back
+    before the dumps: call it from a worker thread all the same (it blocks on the kernel).
     Raises ``NamespaceGone`` when the process is gone, ``PermissionError`` when it may
     not be entered.
     """
-    from pyroute2 import IPRoute  # a tenth of a second: imported on the first read
-
     path = f"{proc}/{pid}/ns/net"
     try:
         inode = os.stat(path).st_ino
@@ -121,21 +120,17 @@ def read_namespace(pid: int, proc: str = PROC) -> Netns:
                     raise PermissionError(exc.errno, NOT_ROOT) from exc
                 raise
         try:
-            with IPRoute() as ipr:
-                links = list(ipr.get_links())
-                raw_addresses = list(ipr.get_addr())
+            # The socket belongs to the namespace it was opened in, wherever it is read.
+            sock = open_route_socket()
         finally:
             if entered:
                 _setns(own)  # a thread left in another namespace would poison the pool
     finally:
         os.close(target)
         os.close(own)
-    addresses: dict[int, list[str]] = {}
-    for a in raw_addresses:
-        address = a.get_attr("IFA_ADDRESS")
-        if address:
-            addresses.setdefault(int(a["index"]), []).append(f"{address}/{a['prefixlen']}")
-    interfaces = tuple(sorted((_interface(link, addresses) for link in links),
+    with sock:
+        found, by_index = netlink.links(sock), netlink.addresses(sock)
+    interfaces = tuple(sorted((_interface(link, by_index) for link in found),
                               key=lambda i: i.index))  # fmt: skip
     return Netns(inode=inode, interfaces=interfaces)
 
@@ -152,7 +147,8 @@ class Kernel:
     def __init__(self, endpoint: str, proc: str = PROC) -> None:
         self.endpoint = endpoint
         self.proc = proc
-        self._namespaces: dict[str, tuple[Any, Netns]] = {}
+        # Container ID -> (its pid and endpoints when read, its namespace).
+        self._namespaces: dict[str, tuple[tuple[int, tuple[Endpoint, ...]], Netns]] = {}
         self._host: tuple[int, Netns] | None = None
         self._view = KernelView(available=True)
 
@@ -164,7 +160,7 @@ class Kernel:
         its container's process or endpoints changed, the host's when any one was."""
         namespaces: dict[str, Netns] = {}
         unreadable: dict[str, str] = {}
-        cache: dict[str, tuple[Any, Netns]] = {}
+        cache: dict[str, tuple[tuple[int, tuple[Endpoint, ...]], Netns]] = {}
         changed = self._namespaces.keys() != {c.id for c in self._running(state)}
         for c in self._running(state):
             assert c.pid is not None
@@ -220,20 +216,31 @@ class Kernel:
         containers: dict[str, NamespaceCounters] = {}
         missing: dict[str, str] = {}
         by_inode: dict[int, NamespaceCounters] = {}
-        host = self._view.host
+        view, read = self._view, self._namespaces
+        # The host ends of the containers' veths are theirs, not host mode's interfaces.
+        host_skip = frozenset(
+            i.name.encode() for i in (view.host.interfaces if view.host else ())
+            if i.kind == "veth" and i.master is not None
+        )  # fmt: skip
         for c in self._running(state):
             pid = c.pid
+            known = read.get(c.id)
             try:
-                inode = os.stat(f"{self.proc}/{pid}/ns/net").st_ino
+                # The namespace read with the plumbing of this very process: no stat per
+                # container and round.
+                if known is not None and known[0][0] == pid:
+                    inode = known[1].inode
+                else:
+                    inode = os.stat(f"{self.proc}/{pid}/ns/net").st_ino
                 found = by_inode.get(inode)
                 if found is None:
-                    with open(f"{self.proc}/{pid}/net/dev") as dev:
-                        interfaces = parse_net_dev(dev.read())
-                    if host is not None and host.inode == inode:
-                        # The host ends of the containers' veths are theirs, not host mode's.
-                        for iface in host.interfaces:
-                            if iface.kind == "veth" and iface.master is not None:
-                                interfaces.pop(iface.name, None)
+                    fd = os.open(f"{self.proc}/{pid}/net/dev", os.O_RDONLY)
+                    try:
+                        text = os.read(fd, 1 << 20)
+                    finally:
+                        os.close(fd)
+                    hosted = view.host is not None and view.host.inode == inode
+                    interfaces = parse_net_dev(text, host_skip if hosted else frozenset())
                     found = by_inode[inode] = NamespaceCounters(inode, interfaces)
             except (FileNotFoundError, ProcessLookupError):
                 missing[c.id] = "exited since the last sample"

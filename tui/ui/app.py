@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -14,9 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.lazy import Lazy
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from tui.core.audit import audit
+from tui.core.audit import Finding, audit
 from tui.core.config import Config
-from tui.core.ports import find_conflicts
+from tui.core.ports import Conflict, find_conflicts
 from tui.core.state import HostState
 from tui.engine.live import Live
 from tui.ui.actions import ContainerActions
@@ -34,6 +35,15 @@ from tui.ui.widgets.header import EngineHeader
 COALESCE_SECONDS = 0.005
 # Uptimes are shown in humanized words: a repaint every half minute keeps them true.
 CLOCK_SECONDS = 30.0
+
+
+def _only_traffic_changed(before: HostState, after: HostState) -> bool:
+    """The reducer keeps every unchanged part of the state as the same object."""
+    return before.traffic is not after.traffic and all(
+        getattr(before, f.name) is getattr(after, f.name)
+        for f in fields(HostState)
+        if f.name != "traffic"
+    )
 
 
 def utc_now() -> datetime:
@@ -98,6 +108,8 @@ class NetdockApp(ContainerActions, App[None]):
         self._repaint_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
+        self._analysed: tuple[tuple[object, ...], tuple[Conflict, ...], tuple[Finding, ...]] | None
+        self._analysed = None
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
@@ -144,7 +156,16 @@ class NetdockApp(ContainerActions, App[None]):
     # state -> screen -------------------------------------------------------
 
     def on_state(self, state: HostState) -> None:
+        rates_only = _only_traffic_changed(self.state, state)
         self.state = state
+        # A new sample changes only the rates: a tab that shows none has nothing to redraw,
+        # the containers tab only the cells (if any) and the detail.
+        if rates_only and self.containers.is_attached:
+            active = self.query_one(TabbedContent).active
+            if active == "containers":
+                self.containers.show_rates(state)
+            if active != "topology":
+                return
         if not self._repaint_due:
             self._repaint_due = True
             # An event after a quiet spell is painted at once; in a burst, repainting
@@ -164,7 +185,7 @@ class NetdockApp(ContainerActions, App[None]):
 
     def _paint(self, state: HostState) -> None:
         if state.synced:
-            conflicts, findings = find_conflicts(state), audit(state)
+            conflicts, findings = self._analyses(state)
             segments = header_segments(conflicts, findings)
         else:  # the list's summaries lack what the analyses read: no guesses meanwhile
             conflicts, findings = (), ()
@@ -186,6 +207,15 @@ class NetdockApp(ContainerActions, App[None]):
                 self.security.show_state(state)
             case "topology":
                 self.topology.show_state(state)
+
+    def _analyses(self, state: HostState) -> tuple[tuple[Conflict, ...], tuple[Finding, ...]]:
+        """Collisions and findings, computed again only when what they read changed (not on
+        a new sample of the counters, every second)."""
+        read = (state.containers, state.networks, state.host, state.daemon)
+        known = self._analysed
+        if known is None or any(a is not b for a, b in zip(known[0], read, strict=True)):
+            known = self._analysed = (read, find_conflicts(state), audit(state))
+        return known[1], known[2]
 
     # actions ---------------------------------------------------------------
 

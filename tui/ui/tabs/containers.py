@@ -99,6 +99,7 @@ class ContainersTab(Vertical):
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
         self._detail_shown: Text | None = None
+        self._rates_shown: dict[str, tuple[str, str]] = {}
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, IP, MAC or port  (Esc clears)", id="filter")
@@ -127,8 +128,23 @@ class ContainersTab(Vertical):
             self._busy = busy
         self._redraw()
 
+    def show_rates(self, state: HostState) -> None:
+        """A new sample of the counters: the table is redrawn only when a rate on it reads
+        differently (an idle host's stay at ``0 B/s``); the detail follows every sample."""
+        self._state = state
+        containers = state.containers
+        unchanged = all(
+            (c := containers.get(cid)) is not None and rate_cells(state, c)[:2] == cells
+            for cid, cells in self._rates_shown.items()
+        )
+        if unchanged and self.sort_field != "traffic":
+            self._show_detail()
+        else:
+            self._redraw()
+
     def _redraw(self) -> None:
         state = self._state
+        self._rates_shown = {}
         now = self._now()
         counts = {k: len(v) for k, v in sharer_index(state).items()}
         rows: dict[str, tuple[Text | str, ...]] = {}
@@ -144,6 +160,7 @@ class ContainersTab(Vertical):
             )
             ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH), style="" if c.running else "dim")
             rates = rate_cells(state, c)
+            self._rates_shown[c.id] = rates[:2]
             # Container mode: the owner's namespace, so the owner's rates, dimmed.
             rate_style = "dim" if rates.shared or rates.bps < 0 else ""
             rows[c.id] = (
