@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 from tui.core.model import Counters, CounterSample
 
@@ -17,9 +18,11 @@ HISTORY_SECONDS = 60.0
 _BARS = "▁▂▃▄▅▆▇█"
 
 
-@dataclass(frozen=True, slots=True)
-class Rates:
-    """An interface's traffic over one sampling interval, from the container's side."""
+class Rates(NamedTuple):
+    """An interface's traffic over one sampling interval, from the container's side.
+
+    Tuples, this and ``InterfaceTraffic``: every interface's are made every second.
+    """
 
     rx_bps: float = 0.0
     tx_bps: float = 0.0
@@ -32,8 +35,7 @@ class Rates:
     tx_errors: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class InterfaceTraffic:
+class InterfaceTraffic(NamedTuple):
     """One interface of one container: its totals, its last rates, its last minute."""
 
     counters: Counters
@@ -69,10 +71,15 @@ class Traffic:
         return self.of(container_id).get(interface)
 
 
+IDLE = Rates()
+
+
 def _rates(before: Counters, after: Counters, seconds: float) -> Rates | None:
     """None when any counter went backwards: the interface restarted."""
+    if after == before:
+        return IDLE
     deltas = [a - b for a, b in zip(after, before, strict=True)]
-    if any(d < 0 for d in deltas):
+    if min(deltas) < 0:
         return None
     rx_b, tx_b, rx_p, tx_p, rx_d, tx_d, rx_e, tx_e = deltas
     return Rates(rx_b / seconds, tx_b / seconds, rx_p / seconds, tx_p / seconds,
@@ -91,7 +98,12 @@ def _one(
         restarted = known is not None and not same_namespace
         return InterfaceTraffic(counters, None, restarted, known.history if known else ())
     rates = _rates(known.counters, counters, seconds)
-    history = tuple(h for h in known.history if now - h[0] < HISTORY_SECONDS)
+    history = known.history
+    old = 0  # oldest first: only the front can have aged out
+    while old < len(history) and now - history[old][0] >= HISTORY_SECONDS:
+        old += 1
+    if old:
+        history = history[old:]
     if rates is not None:
         history = (*history, (now, rates.rx_bps, rates.tx_bps))
     return InterfaceTraffic(counters, rates, rates is None, history)

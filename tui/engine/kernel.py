@@ -135,6 +135,26 @@ def read_namespace(pid: int, proc: str = PROC) -> Netns:
     return Netns(inode=inode, interfaces=interfaces)
 
 
+_CHUNK = 16384
+_LONGEST_LINE = 512
+
+
+def _read_proc(path: str) -> bytes:
+    """A procfs file whole, in as few reads as it takes (one for a container's net/dev).
+
+    A seq_file read stops early only where its next line would not fit: a read that
+    leaves room for any line was the last one.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = [os.read(fd, _CHUNK)]
+        while len(chunks[-1]) > _CHUNK - _LONGEST_LINE:
+            chunks.append(os.read(fd, _CHUNK))
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def _why(exc: OSError, pid: int) -> str:
     if isinstance(exc, PermissionError):
         return f"/proc/{pid} is not readable: {exc.strerror or 'permission denied'} (run as root)"
@@ -234,11 +254,7 @@ class Kernel:
                     inode = os.stat(f"{self.proc}/{pid}/ns/net").st_ino
                 found = by_inode.get(inode)
                 if found is None:
-                    fd = os.open(f"{self.proc}/{pid}/net/dev", os.O_RDONLY)
-                    try:
-                        text = os.read(fd, 1 << 20)
-                    finally:
-                        os.close(fd)
+                    text = _read_proc(f"{self.proc}/{pid}/net/dev")
                     hosted = view.host is not None and view.host.inode == inode
                     interfaces = parse_net_dev(text, host_skip if hosted else frozenset())
                     found = by_inode[inode] = NamespaceCounters(inode, interfaces)
