@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 import pytest
+from fakes import FakeBackend
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tui.core.config import ConfigError, parse_config
+from tui.core.describe import describe
 from tui.core.model import Container, Counters, CounterSample, KernelView, NamespaceCounters
 from tui.core.rows import rate_cells
 from tui.core.state import CountersSampled, HostState, KernelSeen, reduce
 from tui.core.traffic import HISTORY_SECONDS, Traffic, advance, format_rate, sparkline
 from tui.engine.kernel import REMOTE, parse_net_dev
+from tui.engine.live import Live
 
 NET_DEV = b"""\
 Inter-|   Receive                                                |  Transmit
@@ -124,3 +128,11 @@ def test_the_sample_interval_setting():
         parse_config("sample_interval = -1", "f")
     with pytest.raises(ConfigError, match="sample_interval"):
         parse_config('sample_interval = "fast"', "f")
+
+
+async def test_a_remote_engine_says_so_where_the_rates_would_be():
+    state = await Live(FakeBackend()).snapshot()
+    assert state.kernel.reason == REMOTE and not state.traffic.samples
+    running = next(c for c in state.containers.values() if c.running)
+    assert rate_cells(state, running)[:2] == ("remote", "remote")
+    assert ("interfaces", f"n/a: {REMOTE}") in describe(state, running, datetime.now(UTC))

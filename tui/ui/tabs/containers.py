@@ -17,7 +17,14 @@ from textual.widgets import DataTable, Input, Static
 from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
-from tui.core.rows import COLUMNS, ContainerRow, abbreviate, container_row, rate_cells
+from tui.core.rows import (
+    COLUMNS,
+    ContainerRow,
+    RateCells,
+    abbreviate,
+    container_row,
+    rate_cells,
+)
 from tui.core.state import HostState
 from tui.ui.widgets.keyed_table import KeyedTable
 
@@ -54,6 +61,13 @@ def sort_key(field: str, row: ContainerRow, container: Container, traffic: float
         started = container.started_at.timestamp() if container.started_at else float("inf")
         return (started, row.name)
     return (getattr(row, field), row.name)
+
+
+def _rate_texts(rates: RateCells) -> tuple[Text, Text]:
+    # Container mode: the owner's namespace, so the owner's rates, dimmed.
+    style = "dim" if rates.shared or rates.bps < 0 else ""
+    return (Text(rates.rx, style=style, justify="right"),
+            Text(rates.tx, style=style, justify="right"))  # fmt: skip
 
 
 def matches(query: str, state: HostState, container: Container, row: ContainerRow) -> bool:
@@ -99,6 +113,9 @@ class ContainersTab(Vertical):
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
         self._detail_shown: Text | None = None
+        # What the table shows, kept for a new sample to change only the rate cells.
+        self._rows: dict[str, tuple[Text | str, ...]] = {}
+        self._keys: dict[str, Any] = {}
         self._rates_shown: dict[str, tuple[str, str]] = {}
 
     def compose(self) -> ComposeResult:
@@ -129,18 +146,27 @@ class ContainersTab(Vertical):
         self._redraw()
 
     def show_rates(self, state: HostState) -> None:
-        """A new sample of the counters: the table is redrawn only when a rate on it reads
-        differently (an idle host's stay at ``0 B/s``); the detail follows every sample."""
+        """A new sample of the counters: only the rate cells that read differently change
+        (an idle host's stay at ``0 B/s``), without building the rows again; the detail
+        follows every sample."""
         self._state = state
-        containers = state.containers
-        unchanged = all(
-            (c := containers.get(cid)) is not None and rate_cells(state, c)[:2] == cells
-            for cid, cells in self._rates_shown.items()
-        )
-        if unchanged and self.sort_field != "traffic":
-            self._show_detail()
-        else:
-            self._redraw()
+        changed = False
+        for cid, cells in self._rows.items():
+            container = state.containers.get(cid)
+            if container is None:
+                continue  # a removal comes with a redraw of its own
+            rates = rate_cells(state, container)
+            if (rates.rx, rates.tx) != self._rates_shown.get(cid):
+                self._rates_shown[cid] = (rates.rx, rates.tx)
+                self._rows[cid] = (*cells[: -len(RATE_COLUMNS)], *_rate_texts(rates))
+                if self.sort_field == "traffic":
+                    self._keys[cid] = (-rates.bps, container.name)
+                changed = True
+        if changed:
+            keys = self._keys
+            self.table.sync(self._rows, sorted(self._rows, key=keys.__getitem__,
+                                               reverse=self.sort_reverse))  # fmt: skip
+        self._show_detail()
 
     def _redraw(self) -> None:
         state = self._state
@@ -160,9 +186,7 @@ class ContainersTab(Vertical):
             )
             ports_cell = Text(abbreviate(row.ports, PORTS_WIDTH), style="" if c.running else "dim")
             rates = rate_cells(state, c)
-            self._rates_shown[c.id] = rates[:2]
-            # Container mode: the owner's namespace, so the owner's rates, dimmed.
-            rate_style = "dim" if rates.shared or rates.bps < 0 else ""
+            self._rates_shown[c.id] = (rates.rx, rates.tx)
             rows[c.id] = (
                 self._marks.get(c.id, ""),
                 row.name,
@@ -174,10 +198,10 @@ class ContainersTab(Vertical):
                 ports_cell,
                 row.namespace,
                 row.up,
-                Text(rates.rx, style=rate_style, justify="right"),
-                Text(rates.tx, style=rate_style, justify="right"),
+                *_rate_texts(rates),
             )
             keys[c.id] = sort_key(self.sort_field, row, c, rates.bps)
+        self._rows, self._keys = rows, keys
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
         self._show_detail()
