@@ -16,9 +16,11 @@ measures:
   rates   (--rates: only this) one sampling round of every container's counters (median
           of 20), the full plumbing read, and the idle CPU of the dashboard and of
           dockerd/containerd with sampling every second, then with sampling off.
+          With --private, on an engine of its own (tests/private_engine.py: a dockerd in
+          another network namespace), which nobody else's containers disturb.
 
     .venv/bin/python bench/bench.py --n 250
-    .venv/bin/python bench/bench.py --n 250 --rates
+    .venv/bin/python bench/bench.py --n 250 --rates --private
     .venv/bin/python bench/bench.py --cleanup      # remove every bench container
 
 Fleet containers carry the label netdock.bench=1 and are removed at the end (unless --keep).
@@ -46,12 +48,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tui.core.state import HostState  # noqa: E402
+from tui.engine.daemon import dockerd_pid  # noqa: E402
 from tui.engine.docker import DockerBackend  # noqa: E402
 from tui.engine.endpoint import resolve_endpoint  # noqa: E402
 from tui.engine.kernel import Kernel  # noqa: E402
 from tui.engine.live import Live  # noqa: E402
 
-SOCKET = "/var/run/docker.sock"
+DEFAULT_SOCKET = SOCKET = "/var/run/docker.sock"
 LABEL = "netdock.bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -63,6 +66,10 @@ class _Unix(http.client.HTTPConnection):
     def connect(self) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(SOCKET)
+
+
+def endpoint_url() -> str:
+    return f"unix://{SOCKET}"
 
 
 def api(method: str, path: str, body: dict | None = None, query: dict | None = None):
@@ -143,7 +150,7 @@ def cleanup() -> None:
 
 
 async def cold_start() -> float:
-    backend = DockerBackend(resolve_endpoint())
+    backend = DockerBackend(resolve_endpoint(endpoint_url()))
     start = time.perf_counter()
     state = await Live(backend).snapshot()
     took = time.perf_counter() - start
@@ -154,7 +161,7 @@ async def cold_start() -> float:
 
 async def event_latencies(image: str, count: int) -> list[float]:
     latencies: list[float] = []
-    backend = DockerBackend(resolve_endpoint())
+    backend = DockerBackend(resolve_endpoint(endpoint_url()))
     watched: set[str] = set()
 
     def applied(event) -> None:
@@ -200,7 +207,7 @@ def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float 
 def launch_tui(*flags: str) -> tuple[float, int]:
     """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
     tmux("kill-session", "-t", "bench")
-    command = " ".join([f"{ROOT}/.venv/bin/netdock", *flags])
+    command = " ".join([f"{ROOT}/.venv/bin/netdock", "-H", endpoint_url(), *flags])
     start = time.perf_counter()
     tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
     seen = wait_screen(lambda text: "bench-0" in text)
@@ -302,6 +309,9 @@ def rss_mib(pids: list[int]) -> float:
 
 
 def engine_pids() -> list[int]:
+    if SOCKET != DEFAULT_SOCKET:  # a private engine: its dockerd and what it started
+        pid = dockerd_pid(endpoint_url())
+        return tree(pid) if pid is not None else []
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -324,7 +334,7 @@ def cpu_percent(pids: list[int], seconds: float) -> float:
 
 
 async def engine_state() -> HostState:
-    backend = DockerBackend(resolve_endpoint())
+    backend = DockerBackend(resolve_endpoint(endpoint_url()))
     try:
         return await Live(backend).snapshot()
     finally:
@@ -336,7 +346,7 @@ def sampling_costs() -> tuple[float, float, float, int]:
     CPU ms, user and kernel, which a busy machine inflates less), namespaces read.
     Outside the event loop, as the dashboard does (in a worker thread)."""
     state = asyncio.run(engine_state())
-    kernel = Kernel(resolve_endpoint().url)
+    kernel = Kernel(resolve_endpoint(endpoint_url()).url)
     start = time.perf_counter()
     view = kernel.read_view(state)
     plumbing = time.perf_counter() - start
@@ -380,6 +390,18 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def on_private_engine(args: argparse.Namespace) -> int:
+    global SOCKET
+    sys.path.insert(0, str(ROOT / "tests"))
+    from private_engine import PrivateEngine
+
+    with PrivateEngine("bench") as engine:
+        engine.load_test_image()
+        SOCKET = str(engine.socket)
+        args.private, args.keep = False, True  # the engine goes, and its containers with it
+        return run(args)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -391,7 +413,14 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="leave the fleet in place")
     parser.add_argument("--cleanup", action="store_true", help="only remove bench containers")
     parser.add_argument("--rates", action="store_true", help="only the cost of the rates")
+    parser.add_argument(
+        "--private", action="store_true", help="on an engine of its own, removed after"
+    )
     args = parser.parse_args()
+    return on_private_engine(args) if args.private else run(args)
+
+
+def run(args: argparse.Namespace) -> int:
     if args.cleanup:
         cleanup()
         return 0

@@ -21,7 +21,7 @@ from tui.core.model import (
 )
 from tui.core.plumbing import bridges, plugs
 from tui.core.state import CountersSampled, HostState, KernelSeen, reduce
-from tui.core.topology import Node, topology
+from tui.core.topology import Node, details, topology
 
 LO = NetInterface(1, "lo")
 
@@ -207,3 +207,12 @@ def test_the_topology_tree():
     ]
     assert [c.label for c in _find(root, "host-namespace").children] == ["hostc"]
     assert [c.label for c in _find(root, "isolated").children] == ["nonec (lo only)"]
+
+
+def test_a_nodes_details_are_those_of_the_moment():
+    state = the_state()
+    node = _find(topology(state), "container/web/eth0")
+    lines = details(state, node)
+    assert lines[:2] == (("container", "web  web"), ("mode", "bridge"))
+    assert ("  eth0", "bridge  veth peer vethA  bridge docker0") in lines
+    assert details(state, _find(topology(state), "isolated"))[0][1].startswith("containers in none")

@@ -37,6 +37,8 @@ class Node:
     label: str
     detail: tuple[Line, ...] = ()
     children: tuple[Node, ...] = ()
+    container_id: str | None = None
+    """A container's node: its details are computed when shown (``details``)."""
 
 
 def _rates(state: HostState, container: Container, plug: Plug) -> str:
@@ -46,7 +48,12 @@ def _rates(state: HostState, container: Container, plug: Plug) -> str:
     return f"  rx {format_rate(known.rates.rx_bps)} tx {format_rate(known.rates.tx_bps)}"
 
 
-def _container_detail(state: HostState, container: Container) -> tuple[Line, ...]:
+def details(state: HostState, node: Node) -> tuple[Line, ...]:
+    """What a node's detail pane shows; a container's, from the state of the moment (built
+    for the selected node only, not for every node of every sample)."""
+    container = state.containers.get(node.container_id or "")
+    if container is None:
+        return node.detail
     return (
         ("container", f"{container.name}  {container.short_id}"),
         ("mode", mode_of(state, container)),
@@ -61,8 +68,8 @@ def _joiners(state: HostState, owner: Container, key: str, index: dict[str, tupl
         Node(
             f"{key}/{c.id}",
             f"{c.name} (container mode: {owner.name}'s namespace)",
-            _container_detail(state, c),
-            _joiners(state, c, f"{key}/{c.id}", index),
+            children=_joiners(state, c, f"{key}/{c.id}", index),
+            container_id=c.id,
         )
         for c in index.get(owner.id, ())
         if c.running
@@ -94,12 +101,12 @@ def topology(state: HostState) -> Node:
         mode = mode_of(state, c)
         key = f"container/{c.id}"
         if mode == Mode.HOST:
-            host_mode.append(Node(key, c.name, _container_detail(state, c),
-                                  _joiners(state, c, key, index)))  # fmt: skip
+            host_mode.append(Node(key, c.name, children=_joiners(state, c, key, index),
+                                  container_id=c.id))  # fmt: skip
             continue
         if mode == Mode.NONE:
-            isolated.append(Node(key, f"{c.name} (lo only)", _container_detail(state, c),
-                                 _joiners(state, c, key, index)))  # fmt: skip
+            joined = _joiners(state, c, key, index)
+            isolated.append(Node(key, f"{c.name} (lo only)", children=joined, container_id=c.id))
             continue
         for plug in plugs(state, c):
             if plug.interface.name == "lo":
@@ -109,11 +116,11 @@ def topology(state: HostState) -> Node:
             label = _plug_label(state, c, plug)
             if plug.bridge is not None and plug.host_interface is not None:
                 node = Node(plug_key, f"{plug.host_interface.name} ↔ {label}",
-                            _container_detail(state, c), joined)  # fmt: skip
+                            children=joined, container_id=c.id)  # fmt: skip
                 by_bridge.setdefault(plug.bridge.index, []).append(node)
             elif plug.parent is not None:
                 node = Node(plug_key, f"{label} ({plug.interface.kind})",
-                            _container_detail(state, c), joined)  # fmt: skip
+                            children=joined, container_id=c.id)  # fmt: skip
                 by_parent.setdefault(plug.parent.name, []).append(node)
     for bridge in bridges(state):
         iface = bridge.interface

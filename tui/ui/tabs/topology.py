@@ -11,7 +11,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tui.core.state import HostState
-from tui.core.topology import Node, topology
+from tui.core.topology import Node, details, topology
 
 
 def _shape(node: Node) -> tuple[Any, ...]:
@@ -19,9 +19,9 @@ def _shape(node: Node) -> tuple[Any, ...]:
     return (node.key, tuple(_shape(child) for child in node.children))
 
 
-def _detail(node: Node) -> Text:
+def _detail(state: HostState, node: Node) -> Text:
     text = Text()
-    for label, value in node.detail:
+    for label, value in details(state, node):
         text.append(f"{label:<11}", style="bold")
         text.append(f"{value}\n")
     text.rstrip()
@@ -41,6 +41,7 @@ class TopologyTab(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._state = HostState()
         self._tree_shape: tuple[Any, ...] = ()
         self._tree_nodes: dict[str, TreeNode[Node]] = {}
 
@@ -55,6 +56,7 @@ class TopologyTab(Vertical):
         return self.query_one("#topology-tree", Tree)
 
     def show_state(self, state: HostState) -> None:
+        self._state = state
         root = topology(state)
         shape = _shape(root)
         if shape == self._tree_shape:
@@ -98,7 +100,8 @@ class TopologyTab(Vertical):
     def _show_detail(self) -> None:
         cursor = self.tree.cursor_node
         node = cursor.data if cursor is not None else None
-        self.query_one("#topology-detail", Static).update(_detail(node) if node else "")
+        shown = _detail(self._state, node) if node else ""
+        self.query_one("#topology-detail", Static).update(shown)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
         event.stop()
