@@ -369,7 +369,7 @@ def rates(results: dict[str, float | str], idle: float) -> None:
     results["dockerd_idle_cpu_pct_without_dashboard"] = cpu_percent(engine_pids(), idle)
     for label, flags in (("sampling_1s", ()), ("sampling_off", ("--sample-interval", "0"))):
         _, pid = launch_tui(*flags)
-        time.sleep(5)  # the first plumbing read and samples done
+        time.sleep(20)  # start-up done (inspects, plumbing, the first paint), even on a busy host
         pids, engine = tree(pid), engine_pids()
         before_tui, before_engine = ticks(pids), ticks(engine)
         time.sleep(idle)

@@ -27,6 +27,7 @@ from tui.core.rows import (
 )
 from tui.core.state import HostState
 from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.widgets.pane import update_pane
 
 STATE_STYLE = {
     "running": "green",
@@ -217,8 +218,8 @@ class ContainersTab(Vertical):
                 text.append(f"{value}\n")
             text.rstrip()
         if text != self._detail_shown:  # an update re-lays out the screen: only on change
+            update_pane(self.query_one("#detail", Static), text, self._detail_shown)
             self._detail_shown = text
-            self.query_one("#detail", Static).update(text)
 
     def watch_sort_field(self) -> None:
         self._redraw()

@@ -12,6 +12,7 @@ from textual.widgets.tree import TreeNode
 
 from tui.core.state import HostState
 from tui.core.topology import Node, details, topology
+from tui.ui.widgets.pane import update_pane
 
 
 def _shape(node: Node) -> tuple[Any, ...]:
@@ -43,6 +44,7 @@ class TopologyTab(Vertical):
         super().__init__(**kwargs)
         self._state = HostState()
         self._tree_shape: tuple[Any, ...] = ()
+        self._detail_shown: Text | None = None
         self._tree_nodes: dict[str, TreeNode[Node]] = {}
 
     def compose(self) -> ComposeResult:
@@ -100,8 +102,10 @@ class TopologyTab(Vertical):
     def _show_detail(self) -> None:
         cursor = self.tree.cursor_node
         node = cursor.data if cursor is not None else None
-        shown = _detail(self._state, node) if node else ""
-        self.query_one("#topology-detail", Static).update(shown)
+        shown = _detail(self._state, node) if node else Text()
+        if shown != self._detail_shown:
+            update_pane(self.query_one("#topology-detail", Static), shown, self._detail_shown)
+            self._detail_shown = shown
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
         event.stop()
