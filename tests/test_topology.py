@@ -20,7 +20,7 @@ from tui.core.model import (
     Subnet,
 )
 from tui.core.plumbing import bridges, plugs
-from tui.core.state import CountersSampled, HostState, KernelSeen, reduce
+from tui.core.state import ContainerSeen, CountersSampled, HostState, KernelSeen, reduce
 from tui.core.topology import Node, details, topology
 
 LO = NetInterface(1, "lo")
@@ -216,3 +216,18 @@ def test_a_nodes_details_are_those_of_the_moment():
     assert lines[:2] == (("container", "web  web"), ("mode", "bridge"))
     assert ("  eth0", "bridge  veth peer vethA  bridge docker0") in lines
     assert details(state, _find(topology(state), "isolated"))[0][1].startswith("containers in none")
+
+
+def test_a_joiner_whose_owner_is_gone_still_has_a_detail():
+    state = the_state()
+    orphan = container("orphan", "container:ghost", ref="ghost")
+    containers = {**state.containers, "orphan": orphan}
+    kernel = KernelView(available=True, host=HOST,
+                        namespaces=MappingProxyType({**NAMESPACES, "orphan": NONE_NS}))  # fmt: skip
+    state = reduce(reduce(state, KernelSeen(kernel)), ContainerSeen(orphan))
+    assert state.containers.keys() == containers.keys()
+    assert interface_lines(state, orphan) == [("interfaces", ""), ("  lo", "loopback")]
+    isolated = _find(topology(state), "isolated")
+    assert [c.label for c in isolated.children] == [
+        "orphan (its namespace's owner is gone)", "nonec (lo only)"
+    ]  # fmt: skip

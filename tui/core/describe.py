@@ -99,8 +99,9 @@ def interface_lines(state: HostState, container: Container) -> list[Line]:
     if not found:
         return []
     shared = ""
-    if container.namespace_ref is not None:
-        shared = f"(shared: {namespace_chain(state, container)[-1].name}'s namespace)"
+    chain = namespace_chain(state, container)
+    if chain:
+        shared = f"(shared: {chain[-1].name}'s namespace)"
     elif in_host_namespace(state, container):
         shared = "(the host's)"
     lines: list[Line] = [("interfaces", shared)]
