@@ -1,8 +1,9 @@
 """Drive netdock against the real engine and save what it shows as SVG (see scripts/screenshots).
 
 The scene: the seed article's four modes (`netdock lab up`), a container on two user
-networks, and two that want the same host port (one running, one created), so that the
-ports and security tabs have something to say. All of it is labelled and removed.
+networks, two that want the same host port (one running, one created), a VPN adding
+NET_ADMIN and six CI runners on docker0 whose finding there is an accepted risk, so
+that the ports and security tabs have something to say. All of it is labelled and removed.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ import time
 from pathlib import Path
 
 from tui.cli.common import new_live
+from tui.core.audit import Acceptance
+from tui.core.config import Config
 from tui.core.state import Link
 from tui.engine.docker import DockerBackend
 from tui.engine.endpoint import resolve_endpoint
 from tui.ui.app import NetdockApp
 from tui.ui.tabs.containers import ContainersTab
+from tui.ui.tabs.security import SecurityTab
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
@@ -26,6 +30,10 @@ DOCKER = "/usr/bin/docker"
 IMAGE = "netlab/busybox:1"
 LABEL = "netdock.screenshots=1"
 SIZE = (170, 44)
+RUNNERS = 6
+ACCEPT = Acceptance(
+    "ND-DEFAULT-BRIDGE", "CI runners are throwaway", ("ci-runner-*",), "config.toml", 3
+)
 
 
 def docker(*args: str) -> str:
@@ -73,6 +81,10 @@ def scene_up() -> None:
            IMAGE, "sh", "-c", fetch)  # fmt: skip
     docker("run", "-d", "--label", LABEL, "--name", "metrics", "-p", "9090:80", IMAGE)
     docker("create", "--label", LABEL, "--name", "metrics-next", "-p", "9090:80", IMAGE)
+    docker("run", "-d", "--label", LABEL, "--name", "vpn", "--cap-add", "NET_ADMIN", IMAGE,
+           "sleep", "1000000")  # fmt: skip
+    for i in range(RUNNERS):
+        docker("create", "--label", LABEL, "--name", f"ci-runner-{i:02d}", IMAGE)
 
 
 def scene_down() -> None:
@@ -86,7 +98,7 @@ def scene_down() -> None:
 
 
 async def shoot() -> None:
-    app = NetdockApp(new_live(DockerBackend(resolve_endpoint())))
+    app = NetdockApp(new_live(DockerBackend(resolve_endpoint())), config=Config(accept=(ACCEPT,)))
     async with app.run_test(size=SIZE) as pilot:
         start = time.monotonic()
         while not (
@@ -107,7 +119,13 @@ async def shoot() -> None:
             if name == "ports":
                 await pilot.press("down")
             if name == "security":
-                await pilot.press("down", "down", "down", "down", "enter")
+                # Open the wide-ports check and the accepted group; the cursor on the check.
+                tree = app.query_one(SecurityTab).findings_tree
+                for node in (n for s in tree.root.children for n in (s, *s.children)):
+                    if str(node.label).startswith(("ND-PORT-ALL-INTERFACES", "ACCEPTED")):
+                        node.expand()
+                        if str(node.label).startswith("ND-PORT"):
+                            tree.move_cursor(node)
             await pilot.pause(0.2)
             app.save_screenshot(f"{name}.svg", str(OUT))
         # The plumbing, once a few samples give rates; a veth pair selected.

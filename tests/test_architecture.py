@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every module of the core, subpackages included (tui.core.audit.catalogue, ...).
 CORE_MODULES = sorted(
-    f"tui.core.{p.stem}" for p in (ROOT / "tui" / "core").glob("*.py") if p.stem != "__init__"
+    ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    for p in (ROOT / "tui" / "core").rglob("*.py")
 )
 
 

@@ -16,8 +16,8 @@ from tui.core.audit import (
     Severity,
     at_or_above,
     audit,
+    check_counts,
     findings_by_container,
-    severity_counts,
 )
 from tui.core.model import DaemonFacts, Endpoint, HostFacts, Listener, Network, PortBinding
 from tui.core.ports import port_bindings
@@ -504,7 +504,7 @@ def test_findings_by_container_holds_the_worst_and_only_containers() -> None:
 
 def test_counts_and_threshold() -> None:
     found = audit(_busy())
-    counts = severity_counts(found)
+    counts = check_counts(found)
     assert list(counts) == [
         Severity.CRITICAL,
         Severity.HIGH,
@@ -512,7 +512,10 @@ def test_counts_and_threshold() -> None:
         Severity.LOW,
         Severity.INFO,
     ]
-    assert sum(counts.values()) == len(found) and counts[Severity.INFO] == 0
+    assert sum(n for _, n in counts.values()) == len(found) and counts[Severity.INFO] == (0, 0)
+    assert all(
+        checks == len({f.id for f in found if f.severity is s}) for s, (checks, _) in counts.items()
+    )
     assert {f.severity for f in at_or_above(found, Severity.HIGH)} == {
         Severity.CRITICAL,
         Severity.HIGH,

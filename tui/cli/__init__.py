@@ -34,6 +34,11 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         "--read-only", action="store_true", help="disable every action that changes the engine"
     )
     parser.add_argument(
+        "--no-accept",
+        action="store_true",
+        help="show every security finding as if no risk were accepted in the config file",
+    )
+    parser.add_argument(
         "--sample-interval",
         metavar="S",
         type=float,

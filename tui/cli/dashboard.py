@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from tui.cli.common import chosen_endpoint, fail, new_live, open_backend
 from tui.engine.firstread import FirstRead
@@ -18,6 +19,8 @@ def run(args: argparse.Namespace) -> int:
     from tui.ui.app import NetdockApp
 
     config, problems = load_config()
+    if args.no_accept:
+        config = replace(config, accept=())
     interval = args.sample_interval
     if interval is None:
         interval = config.sample_interval if config.sample_interval is not None else SAMPLE_SECONDS

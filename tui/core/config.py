@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 import shlex
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from tui.core.audit import Acceptance, check_problem, glob_problem
 from tui.core.model import EMPTY
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TOP_KEYS = ("read_only", "image", "sample_interval", "keys", "presets")
+_TOP_KEYS = ("read_only", "image", "sample_interval", "keys", "presets", "audit")
+_AUDIT_KEYS = ("accept",)
+_ACCEPT_KEYS = ("check", "subjects", "reason")
 _PRESET_KEYS = ("key", "description", "image", "mode", "publish_all", "ports", "command")
 _KEY_NAME = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
 _PRESET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -71,13 +74,18 @@ class Config:
     keys: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     """Binding ID -> key(s), as Textual's keymap takes them."""
     presets: tuple[Preset, ...] = ()
+    accept: tuple[Acceptance, ...] = ()
+    """The risks accepted (``[audit] accept``), in the order written."""
+    skipped: tuple[str, ...] = ()
+    """Why each entry that could not be used was left out (the rest of the file applies)."""
 
     def preset(self, name: str) -> Preset | None:
         return next((p for p in self.presets if p.name == name), None)
 
 
 def merge(base: Config, over: Config) -> Config:
-    """``over`` on top of ``base``: set keys win; same-named presets replace whole."""
+    """``over`` on top of ``base``: set keys win; same-named presets replace whole; accepted
+    risks add up."""
     presets = {p.name: p for p in base.presets}
     presets.update({p.name: p for p in over.presets})
     return Config(
@@ -88,6 +96,8 @@ def merge(base: Config, over: Config) -> Config:
         ),
         keys=MappingProxyType({**base.keys, **over.keys}),
         presets=tuple(presets.values()),
+        accept=(*base.accept, *over.accept),
+        skipped=(*base.skipped, *over.skipped),
     )
 
 
@@ -98,7 +108,7 @@ def _header(line: str) -> tuple[str, ...] | None:
     stripped = line.strip()
     if not stripped.startswith("["):
         return None
-    inner = stripped.strip("[]").split("#")[0].strip()
+    inner = "".join(char for char, _ in _scan(stripped)).strip().strip("[]").strip()
     return tuple(part.strip().strip("\"'") for part in inner.split("."))
 
 
@@ -133,6 +143,72 @@ def line_of(text: str, table: tuple[str, ...], key: str | None) -> int | None:
     if key is not None and mention is not None:
         return mention
     return header_line
+
+
+def _scan(line: str) -> Iterator[tuple[str, bool]]:
+    """Each character of ``line`` before its comment, and whether it is part of a string."""
+    quote = None
+    escaped = False
+    for char in line:
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = None
+            yield char, True
+        elif char == "#":
+            return
+        elif char in "\"'":
+            quote = char
+            yield char, True
+        else:
+            yield char, False
+
+
+def accept_entry_lines(text: str) -> list[int]:
+    """The line each ``[audit] accept`` entry starts on, in order: a ``[[audit.accept]]``
+    header, or where an element of ``accept = [...]`` begins."""
+    found: list[int] = []
+    table: tuple[str, ...] = ()
+    depth = 0  # of [ ] inside `accept = [...]`; 0 when outside it
+    braces = 0
+    expecting = False  # at depth 1, between elements
+    for number, line in enumerate(text.splitlines(), 1):
+        if depth == 0:
+            header = _header(line)
+            if header is not None:
+                table = header
+                if line.strip().startswith("[[") and header == ("audit", "accept"):
+                    found.append(number)
+                continue
+            name, equals, value = line.partition("=")
+            dotted = tuple(p.strip().strip("\"'") for p in name.split("."))
+            if not equals or (*table, *dotted) != ("audit", "accept"):
+                continue
+            line = value
+        for char, quoted in _scan(line):
+            starts = not char.isspace() and char != "," and (char != "]" or quoted)
+            if depth == 1 and braces == 0 and expecting and starts:
+                found.append(number)
+                expecting = False
+            if quoted:
+                continue
+            if char == "[" and braces == 0:
+                depth += 1
+                expecting = depth == 1
+            elif char == "]" and braces == 0:
+                depth -= 1
+                if depth == 0:
+                    break
+            elif char == "{":
+                braces += 1
+            elif char == "}":
+                braces -= 1
+            elif char == "," and depth == 1 and braces == 0:
+                expecting = True
+    return found
 
 
 # Parsing ---------------------------------------------------------------------
@@ -235,8 +311,63 @@ def _preset(reader: _Reader, name: str, data: Any) -> Preset:
     )
 
 
+def _acceptance(reader: _Reader, entry: Any, key: str, line: int | None) -> Acceptance:
+    def fail(field: str, message: str) -> ConfigError:
+        return ConfigError(reader.source, line, f"{key}.{field}" if field else key, message)
+
+    if not isinstance(entry, dict):
+        raise fail("", f'expected a table like {{check = "ND-...", reason = "..."}}, got '
+                   f"{_kind(entry)}")  # fmt: skip
+    for name in entry:
+        if name not in _ACCEPT_KEYS:
+            raise fail(name, f"unknown setting (known: {', '.join(_ACCEPT_KEYS)})")
+    check = entry.get("check")
+    if not isinstance(check, str):
+        raise fail("check", 'missing: the id of the check to accept, like "ND-DEFAULT-BRIDGE"')
+    problem = check_problem(check)
+    if problem:
+        raise fail("check", problem)
+    subjects = entry.get("subjects", [])
+    if isinstance(subjects, str):
+        subjects = [subjects]
+    if not isinstance(subjects, list) or not all(isinstance(g, str) for g in subjects):
+        raise fail("subjects", 'expected a list of names or globs, like ["ci-runner-*"]')
+    for glob in subjects:
+        problem = glob_problem(glob)
+        if problem:
+            raise fail("subjects", problem)
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise fail("reason", "missing: say why the risk is accepted, for whoever reads it next")
+    return Acceptance(check, reason.strip(), tuple(subjects), reader.source, line)
+
+
+def _accepts(reader: _Reader, data: Mapping[str, Any]) -> tuple[list[Acceptance], list[str]]:
+    """The accepted risks, and a message for each entry that cannot be used (left out)."""
+    audit = reader.table(data, "audit", ())
+    reader.unknown(audit, _AUDIT_KEYS, ("audit",))
+    entries = audit.get("accept", [])
+    if not isinstance(entries, list):
+        raise reader.fail(
+            ("audit",), "accept", "expected a list of {check, subjects, reason} tables"
+        )
+    lines: list[int | None] = list(accept_entry_lines(reader.text))
+    if len(lines) != len(entries):  # a layout we do not follow: the key's line, then
+        lines = [line_of(reader.text, ("audit",), "accept")] * len(entries)
+    accepted, skipped = [], []
+    for index, (entry, line) in enumerate(zip(entries, lines, strict=True)):
+        try:
+            accepted.append(_acceptance(reader, entry, f"audit.accept[{index}]", line))
+        except ConfigError as exc:
+            skipped.append(f"{exc}; this entry is left out")
+    return accepted, skipped
+
+
 def parse_config(text: str, source: str) -> Config:
-    """The settings in ``text`` (read from ``source``); ConfigError names line and key."""
+    """The settings in ``text`` (read from ``source``); ConfigError names line and key.
+
+    An ``[audit] accept`` entry that cannot be used is left out and said why in
+    ``Config.skipped``: one bad entry does not cost the other accepted risks."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -254,12 +385,15 @@ def parse_config(text: str, source: str) -> Config:
             raise reader.fail(("keys",), binding_id, f"expected a key name, got {_kind(value)}")
         _key(reader, value, ("keys",), binding_id)
     presets = reader.table(data, "presets", ())
+    accepted, skipped = _accepts(reader, data)
     return Config(
         read_only=reader.boolean(data, "read_only", ()),
         image=reader.string(data, "image", ()),
         sample_interval=reader.seconds(data, "sample_interval", ()),
         keys=MappingProxyType(dict(keys)) if keys else EMPTY,
         presets=tuple(_preset(reader, name, value) for name, value in presets.items()),
+        accept=tuple(accepted),
+        skipped=tuple(skipped),
     )
 
 

@@ -29,7 +29,13 @@ def shipped_text() -> str:
 
 
 def load_config(env: Mapping[str, str] | None = None) -> tuple[Config, list[str]]:
-    """The merged settings, and what went wrong on the way (one message per file)."""
+    """The merged settings, and what went wrong on the way (one message per file, and
+    one per accepted risk left out)."""
+    config, problems = _load(env)
+    return config, [*problems, *config.skipped]
+
+
+def _load(env: Mapping[str, str] | None) -> tuple[Config, list[str]]:
     problems: list[str] = []
     try:
         config = parse_config(shipped_text(), f"(shipped) tui/data/{SHIPPED}")

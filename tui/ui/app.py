@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.lazy import Lazy
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from tui.core.audit import Finding, audit
+from tui.core.audit import Finding, assess
 from tui.core.config import Config
 from tui.core.ports import Conflict, find_conflicts
 from tui.core.state import HostState
@@ -117,7 +117,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.containers = ContainersTab(self.now, id="containers-tab")
         self.networks = NetworksTab(id="networks-tab")
         self.ports = PortsTab(id="ports-tab")
-        self.security = SecurityTab(id="security-tab")
+        self.security = SecurityTab(self.config.accept, id="security-tab")
         self.topology = TopologyTab(id="topology-tab")
         yield self.header
         with TabbedContent(id="tabs"):
@@ -214,7 +214,8 @@ class NetdockApp(ContainerActions, App[None]):
         read = (state.containers, state.networks, state.host, state.daemon)
         known = self._analysed
         if known is None or any(a is not b for a, b in zip(known[0], read, strict=True)):
-            known = self._analysed = (read, find_conflicts(state), audit(state))
+            found = assess(state, self.config.accept).findings
+            known = self._analysed = (read, find_conflicts(state), found)
         return known[1], known[2]
 
     # actions ---------------------------------------------------------------

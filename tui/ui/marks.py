@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
-from tui.core.audit import Finding, Severity, findings_by_container, severity_counts
+from tui.core.audit import Finding, Severity, check_counts, findings_by_container, tally
 from tui.core.ports import Conflict, blocking, conflicted_container_ids
 
 SEVERITY_STYLE = {
@@ -41,18 +41,19 @@ def container_marks(conflicts: Iterable[Conflict], findings: Iterable[Finding]) 
 
 
 def header_segments(conflicts: Iterable[Conflict], findings: Iterable[Finding]) -> list[Text]:
-    """``✖ 2 collisions`` and ``findings: 1 high 3 medium ...`` for the header."""
+    """``✖ 2 collisions`` and ``audit: 1 high 2 low (39)`` for the header: the checks that
+    fired per severity, and the findings they made beside them when more."""
     segments = []
     count = len(blocking(conflicts))
     segments.append(
         Text(f"✖ {count} port collision{'s' * (count != 1)}", style="bold red" if count else "dim")
     )
-    counts = severity_counts(findings)
-    finding = Text("findings:", style="bold")
-    for severity, n in counts.items():
-        if n:
-            finding.append(f" {n} {severity.name.lower()}", style=SEVERITY_STYLE[severity])
-    if not any(counts.values()):
-        finding.append(" none", style="dim")
-    segments.append(finding)
+    counts = check_counts(findings)
+    audit = Text("audit:", style="bold")
+    for severity, (checks, found) in counts.items():
+        if checks:
+            audit.append(f" {tally(severity, checks, found)}", style=SEVERITY_STYLE[severity])
+    if not any(checks for checks, _ in counts.values()):
+        audit.append(" clean", style="dim")
+    segments.append(audit)
     return segments

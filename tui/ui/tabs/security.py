@@ -1,8 +1,14 @@
-"""The security tab: the audit's findings grouped by severity, each expandable to why and fix.
+"""The security tab: severity -> check -> its subjects, and the accepted risks apart.
 
-The tree is updated by key, never cleared and refilled: a finding that stays
-keeps its node, its expansion and the cursor, and only findings that come or
-go add or remove a line.
+Each severity opens on one line per check that fired, saying what and how many
+(``ND-DEFAULT-BRIDGE · 37 containers on the default bridge``); a check opens to
+its subjects, each line keeping what is particular to it (the bindings, the
+capabilities). Checks start folded: however many containers fail them, the first
+screen shows every check that fired, since there are at most a few dozen checks
+(the catalogue's, by severity) and a fold costs one line. Accepted risks are kept
+out of the counts, in a folded group of their own that shows each one's reason.
+
+The tree is updated by key, never cleared and refilled (see ``KeyedTree``).
 """
 
 from __future__ import annotations
@@ -14,34 +20,60 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, Tree
-from textual.widgets.tree import TreeNode
 
-from tui.core.audit import Finding, Severity, audit, severity_counts
+from tui.core.audit import (
+    Acceptance,
+    Assessment,
+    CheckGroup,
+    Finding,
+    Severity,
+    assess,
+    by_check,
+    check_counts,
+    tally,
+)
 from tui.core.state import HostState
 from tui.ui.marks import SEVERITY_STYLE
+from tui.ui.widgets.keyed_tree import KeyedTree, Spec
 
-_ORDER = sorted(Severity, reverse=True)
+NAMED_ON_THE_CHECK_LINE = 3
+"""A check with this many subjects or fewer names them on its own line."""
+NAMED_IN_THE_PANE = 12
+ACCEPTED = "accepted"
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """What a tree node stands for: a severity group, a finding, or a line of one."""
+    """What a tree node stands for: a severity, a check, or one finding of a check."""
 
-    severity: Severity
-    key: str | None = None
-    """The finding's key; None on a group node."""
-    part: str | None = None
-    """``"why"``, ``"fix"`` or ``"ref"`` on a finding's child lines."""
+    severity: Severity | None
+    """None on the accepted group."""
+    group: CheckGroup | None = None
+    finding: Finding | None = None
 
 
-def summary_text(findings: tuple[Finding, ...], state: HostState) -> Text:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def summary_text(assessment: Assessment, state: HostState) -> Text:
     text = Text()
-    if not findings:
+    counts = check_counts(assessment.findings)
+    if not assessment.findings:
         text.append("No findings.", style="green")
-    for i, (severity, n) in enumerate(severity_counts(findings).items()):
-        if findings:
+    else:
+        text.append("checks failed: ", style="bold")
+        for i, (severity, (checks, found)) in enumerate(counts.items()):
             text.append(" · " if i else "")
-            text.append(f"{n} {severity.label}", style=SEVERITY_STYLE[severity] if n else "dim")
+            style = SEVERITY_STYLE[severity] if checks else "dim"
+            text.append(tally(severity, checks, found), style=style)
+    if assessment.accepted:
+        accepted = by_check(a.finding for a in assessment.accepted)
+        text.append(
+            f"  accepted: {_plural(len(accepted), 'check')} ({len(assessment.accepted)}), "
+            "folded below",
+            style="dim",
+        )
     if state.engine is not None and not state.daemon.config_read:
         text.append(
             "\ndockerd's flags are not readable here: the --iptables and --userland-proxy "
@@ -51,39 +83,52 @@ def summary_text(findings: tuple[Finding, ...], state: HostState) -> Text:
     return text
 
 
-def group_label(severity: Severity, count: int) -> Text:
-    return Text.assemble((severity.label.upper(), SEVERITY_STYLE[severity]), f" ({count})")
+def severity_label(severity: Severity, groups: list[CheckGroup]) -> Text:
+    found = sum(len(g.findings) for g in groups)
+    return Text.assemble(
+        (severity.label.upper(), SEVERITY_STYLE[severity]),
+        f"  {_plural(len(groups), 'check')} · {_plural(found, 'finding')}",
+    )
+
+
+def check_label(group: CheckGroup) -> Text:
+    text = Text()
+    if group.reason is not None:
+        text.append(f"{group.severity.label} ", style=SEVERITY_STYLE[group.severity])
+    text.append(group.id, style="bold")
+    text.append(f" · {group.what}")
+    subjects = group.subjects
+    if subjects and len(group.findings) <= NAMED_ON_THE_CHECK_LINE:
+        text.append(f": {', '.join(subjects)}")
+    if group.reason is not None:
+        text.append(f" · accepted: {group.reason}", style="italic dim")
+    return text
 
 
 def finding_label(f: Finding) -> Text:
     text = Text(f.title)
     if f.applies_when_started:
         text.append(" · when started", style="italic dim")
-    text.append(f"  {f.id}", style="dim")
     return text
 
 
-def part_label(f: Finding, part: str) -> Text:
-    if part == "why":
-        return Text.assemble(("why ", "bold"), f.why)
-    if part == "fix":
-        return Text.assemble(("fix ", "bold"), f.fix)
-    cis = f"CIS Docker Benchmark {f.cis}" if f.cis else "netdock's own check"
-    return Text.assemble(("ref ", "bold"), f"{f.id} · {cis}", style="dim")
+def _reference(f: Finding | CheckGroup) -> str:
+    cis = f.rule.cis if isinstance(f, CheckGroup) else f.cis
+    return f"{f.id} · {f'CIS {cis}' if cis else 'not in CIS'}"
 
 
-def finding_detail(f: Finding) -> Text:
+def finding_detail(f: Finding, accepted: Acceptance | None = None) -> Text:
     """The whole finding, wrapped, for the pane under the tree."""
     text = Text()
     text.append(f.severity.label.upper(), style=SEVERITY_STYLE[f.severity])
     text.append(f"  {f.title}\n", style="bold")
-    cis = f"CIS {f.cis}" if f.cis else "not in CIS"
-    text.append(f"{f.id} · {cis}", style="dim")
+    text.append(_reference(f), style="dim")
     if f.subjects:
         text.append(f" · {f.scope.value}: {', '.join(f.subjects)}", style="dim")
     if f.applies_when_started:
         text.append(" · applies when started", style="italic dim")
     text.append("\n")
+    _accepted_line(text, accepted)
     text.append("why ", style="bold")
     text.append(f"{f.why}\n")
     text.append("fix ", style="bold")
@@ -91,11 +136,76 @@ def finding_detail(f: Finding) -> Text:
     return text
 
 
-PARTS = ("why", "fix", "ref")
+def check_detail(group: CheckGroup, accepted: Acceptance | None = None) -> Text:
+    """The check, its why and fix, and whom it concerns, for the pane under the tree."""
+    rule = group.rule
+    text = Text()
+    text.append(group.severity.label.upper(), style=SEVERITY_STYLE[group.severity])
+    text.append(f"  {rule.title}\n", style="bold")
+    text.append(f"{_reference(group)} · {group.what}", style="dim")
+    subjects = group.subjects
+    if subjects:
+        named = ", ".join(subjects[:NAMED_IN_THE_PANE])
+        more = len(subjects) - NAMED_IN_THE_PANE
+        text.append(f": {named}{f' and {more} more' if more > 0 else ''}", style="dim")
+    text.append("\n")
+    _accepted_line(text, accepted)
+    whys = list(dict.fromkeys(f.why for f in group.findings))
+    text.append("why ", style="bold")
+    text.append(f"{whys[0] if len(whys) == 1 else rule.why}\n")
+    text.append("fix ", style="bold")
+    text.append(group.findings[0].fix)
+    return text
+
+
+def _accepted_line(text: Text, accepted: Acceptance | None) -> None:
+    if accepted is not None:
+        text.append("accepted ", style="bold")
+        text.append(f"{accepted.reason} ", style="italic")
+        text.append(f"({accepted.where})\n", style="dim")
+
+
+def _check_spec(group: CheckGroup) -> Spec[Item]:
+    return Spec(
+        group.key,
+        check_label(group),
+        Item(group.severity, group),
+        tuple(
+            Spec(f.key, finding_label(f), Item(group.severity, group, f), leaf=True)
+            for f in group.findings
+        ),
+    )
+
+
+def tree_specs(assessment: Assessment) -> list[Spec[Item]]:
+    """The tree as it should be: severities open, checks folded, the accepted group folded."""
+    groups = by_check(assessment.findings)
+    specs = []
+    for severity in sorted(Severity, reverse=True):
+        mine = [g for g in groups if g.severity is severity]
+        if mine:
+            specs.append(
+                Spec(
+                    severity.label,
+                    severity_label(severity, mine),
+                    Item(severity),
+                    tuple(_check_spec(g) for g in mine),
+                    expand=True,
+                )
+            )
+    if assessment.accepted:
+        accepted = by_check((a.finding for a in assessment.accepted), assessment.reasons())
+        found = len(assessment.accepted)
+        label = Text.assemble(
+            ("ACCEPTED", "bold dim"),
+            f"  {_plural(len(accepted), 'check')} · {_plural(found, 'finding')}, not counted",
+        )
+        specs.append(Spec(ACCEPTED, label, Item(None), tuple(_check_spec(g) for g in accepted)))
+    return specs
 
 
 class SecurityTab(Vertical):
-    """Findings by severity; the app calls ``show_state`` on every state it repaints."""
+    """Findings by severity and check; the app calls ``show_state`` on every state it repaints."""
 
     DEFAULT_CSS = """
     SecurityTab #security-summary { height: auto; padding: 0 1; }
@@ -106,173 +216,65 @@ class SecurityTab(Vertical):
     }
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, accept: tuple[Acceptance, ...] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.findings: tuple[Finding, ...] = ()
+        self.accept = accept
+        """The accepted risks (none under ``--no-accept``)."""
+        self.assessment = Assessment(())
         self._state = HostState()
-        self._by_key: dict[str, Finding] = {}
-        self._group_nodes: dict[Severity, TreeNode[Item]] = {}
-        self._finding_nodes: dict[str, TreeNode[Item]] = {}
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The findings that count (not accepted)."""
+        return self.assessment.findings
 
     def compose(self) -> ComposeResult:
         yield Static(id="security-summary")
-        tree: Tree[Item] = Tree("findings", id="findings-tree")
+        tree: KeyedTree[Item] = KeyedTree("findings", id="findings-tree")
         tree.show_root = False
         tree.guide_depth = 3
         yield tree
         yield Static(id="finding-detail")
 
     def on_mount(self) -> None:
-        self.query_one("#security-summary", Static).update(summary_text((), self._state))
+        self.query_one("#security-summary", Static).update(
+            summary_text(self.assessment, self._state)
+        )
+        self._show_detail()
 
     @property
-    def findings_tree(self) -> Tree[Item]:
-        return self.query_one("#findings-tree", Tree)
+    def findings_tree(self) -> KeyedTree[Item]:
+        return self.query_one("#findings-tree", KeyedTree)
 
     def show_state(self, state: HostState) -> None:
         """Audit ``state`` and bring the tree in line with the findings, in place."""
         self._state = state
-        findings = audit(state)
-        self.query_one("#security-summary", Static).update(summary_text(findings, state))
-        if findings == self.findings:
+        assessment = assess(state, self.accept)
+        self.query_one("#security-summary", Static).update(summary_text(assessment, state))
+        if assessment == self.assessment:
             return
-        self._sync(findings)
-        self.findings = findings
+        self.findings_tree.sync(tree_specs(assessment))
+        self.assessment = assessment
         self._show_detail()
-
-    # keyed update ---------------------------------------------------------------
-
-    def _sync(self, findings: tuple[Finding, ...]) -> None:
-        wanted = {f.key: f for f in findings}
-        groups: dict[Severity, list[Finding]] = {s: [] for s in _ORDER}
-        for f in findings:
-            groups[f.severity].append(f)
-        self._keep_cursor_on_a_survivor(wanted, {s for s, fs in groups.items() if fs})
-        # Leaving first: a finding whose severity changed moves group by leaving and coming.
-        for key in [
-            k
-            for k, node in self._finding_nodes.items()
-            if k not in wanted or wanted[k].severity is not self._by_key[k].severity
-        ]:
-            self._finding_nodes.pop(key).remove()
-            self._by_key.pop(key)
-        for severity in _ORDER:
-            members = groups[severity]
-            group = self._group_nodes.get(severity)
-            if not members:
-                if group is not None:
-                    self._group_nodes.pop(severity).remove()
-                continue
-            if group is None:
-                group = self._add_group(severity)
-            group.set_label(group_label(severity, len(members)))
-            self._sync_group(group, members)
-
-    def _add_group(self, severity: Severity) -> TreeNode[Item]:
-        after = [self._group_nodes[s] for s in _ORDER if s > severity and s in self._group_nodes]
-        root = self.findings_tree.root
-        if after:
-            node = root.add(group_label(severity, 0), Item(severity), after=after[-1], expand=True)
-        elif root.children:
-            node = root.add(group_label(severity, 0), Item(severity), before=0, expand=True)
-        else:
-            node = root.add(group_label(severity, 0), Item(severity), expand=True)
-        self._group_nodes[severity] = node
-        return node
-
-    def _sync_group(self, group: TreeNode[Item], members: list[Finding]) -> None:
-        order = [f.key for f in members]
-        present = [n.data.key for n in group.children if n.data is not None]
-        if [k for k in order if k in present] != present:
-            # Reordered (a rename): re-add this group's findings, expansion kept.
-            expanded = {k for k in present if self._finding_nodes[k].is_expanded}
-            for key in present:
-                self._finding_nodes.pop(key).remove()
-                self._by_key.pop(key)
-            last: TreeNode[Item] | None = None
-            for f in members:
-                last = self._add_finding(group, f, last, expand=f.key in expanded)
-            return
-        previous: TreeNode[Item] | None = None
-        for f in members:
-            node = self._finding_nodes.get(f.key)
-            if node is None:
-                node = self._add_finding(group, f, previous)
-            elif self._by_key[f.key] != f:
-                self._by_key[f.key] = f
-                node.set_label(finding_label(f))
-                for child in node.children:
-                    if child.data is not None and child.data.part is not None:
-                        child.set_label(part_label(f, child.data.part))
-            previous = node
-
-    def _add_finding(
-        self,
-        group: TreeNode[Item],
-        f: Finding,
-        after: TreeNode[Item] | None,
-        expand: bool = False,
-    ) -> TreeNode[Item]:
-        item = Item(f.severity, f.key)
-        if after is not None:
-            node = group.add(finding_label(f), item, after=after, expand=expand)
-        elif group.children:
-            node = group.add(finding_label(f), item, before=0, expand=expand)
-        else:
-            node = group.add(finding_label(f), item, expand=expand)
-        for part in PARTS:
-            node.add_leaf(part_label(f, part), Item(f.severity, f.key, part))
-        self._finding_nodes[f.key] = node
-        self._by_key[f.key] = f
-        return node
-
-    def _keep_cursor_on_a_survivor(
-        self, wanted: dict[str, Finding], groups_left: set[Severity]
-    ) -> None:
-        """Before nodes go, move the cursor off them, onto the nearest one that stays."""
-        tree = self.findings_tree
-        node = tree.cursor_node
-        if node is None or node.data is None:
-            return
-        item = node.data
-        if item.key is None:
-            if item.severity not in groups_left:
-                survivors = [
-                    self._group_nodes[s]
-                    for s in _ORDER
-                    if s in groups_left and s in self._group_nodes
-                ]
-                tree.move_cursor(survivors[0] if survivors else None)
-            return
-        stays = item.key in wanted and wanted[item.key].severity is item.severity
-        if stays:
-            return
-        finding = self._finding_nodes.get(item.key)
-        siblings = finding.parent.children if finding and finding.parent else []
-        index = next((i for i, n in enumerate(siblings) if n is finding), 0)
-        for candidate in [*siblings[index + 1 :], *reversed(siblings[:index])]:
-            key = candidate.data.key if candidate.data else None
-            if key is not None and key in wanted and wanted[key].severity is item.severity:
-                tree.move_cursor(candidate)
-                return
-        group = self._group_nodes.get(item.severity)
-        if group is not None and item.severity in groups_left:
-            tree.move_cursor(group)
-        else:
-            survivors = [
-                self._group_nodes[s] for s in _ORDER if s in groups_left and s in self._group_nodes
-            ]
-            tree.move_cursor(survivors[0] if survivors else None)
 
     # detail ---------------------------------------------------------------------
 
     def _show_detail(self) -> None:
         node = self.findings_tree.cursor_node
-        key = node.data.key if node is not None and node.data is not None else None
-        finding = self._by_key.get(key) if key else None
+        item = node.data if node is not None else None
         detail = self.query_one("#finding-detail", Static)
-        detail.update(finding_detail(finding) if finding else "")
-        detail.display = finding is not None
+        shown: Text | None = None
+        if item is not None and item.group is not None:
+            accepted = self._acceptance(item.finding or item.group.findings[0])
+            if item.finding is not None:
+                shown = finding_detail(item.finding, accepted)
+            else:
+                shown = check_detail(item.group, accepted)
+        detail.update(shown or "")
+        detail.display = shown is not None
+
+    def _acceptance(self, f: Finding) -> Acceptance | None:
+        return next((a.acceptance for a in self.assessment.accepted if a.finding == f), None)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Item]) -> None:
         event.stop()
@@ -280,7 +282,9 @@ class SecurityTab(Vertical):
 
     @property
     def selected(self) -> Finding | None:
-        """The finding under the cursor (or whose line is)."""
+        """The finding under the cursor (or, on a check's line, its first)."""
         node = self.findings_tree.cursor_node
-        key = node.data.key if node is not None and node.data is not None else None
-        return self._by_key.get(key) if key else None
+        item = node.data if node is not None else None
+        if item is None or item.group is None:
+            return None
+        return item.finding or item.group.findings[0]
