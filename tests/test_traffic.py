@@ -110,7 +110,7 @@ def _state(kernel: KernelView, *samples: CounterSample) -> tuple[HostState, Cont
 
 
 def test_rate_cells_say_why_there_is_no_rate():
-    remote, c = _state(KernelView(available=False, reason=REMOTE))
+    remote, c = _state(KernelView(available=False, reason=REMOTE, remote=True))
     assert rate_cells(remote, c).rx == "remote"
     unreadable, c = _state(KernelView(available=True, unreadable=MappingProxyType({"c": "no"})))
     assert rate_cells(unreadable, c).rx == "n/a"
@@ -136,3 +136,26 @@ async def test_a_remote_engine_says_so_where_the_rates_would_be():
     running = next(c for c in state.containers.values() if c.running)
     assert rate_cells(state, running)[:2] == ("remote", "remote")
     assert ("interfaces", f"n/a: {REMOTE}") in describe(state, running, datetime.now(UTC))
+
+
+class _LocalFake(FakeBackend):
+    @property
+    def local(self) -> bool:
+        return True
+
+
+class _BrokenKernel:
+    def read_view(self, state: HostState) -> KernelView:
+        raise OSError(22, "netlink dump refused (22)")
+
+    def sample(self, state: HostState) -> CounterSample:
+        raise OSError(13, "no")
+
+
+async def test_a_kernel_that_fails_is_a_marker_not_the_end_of_the_session():
+    live = Live(_LocalFake(), kernel=_BrokenKernel())  # type: ignore[arg-type]
+    state = await live.snapshot()
+    assert state.containers and not state.kernel.available
+    assert state.kernel.reason.startswith("the kernel could not be read: ")
+    running = next(c for c in state.containers.values() if c.running)
+    assert rate_cells(state, running).rx == "n/a"

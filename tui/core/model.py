@@ -272,6 +272,8 @@ class KernelView:
 
     available: bool = False
     reason: str = ""
+    remote: bool = False
+    """The engine is not on this host: there is no kernel of its to read."""
     host: Netns | None = None
     """The namespace of the dockerd serving the endpoint (bridges, veth peers)."""
     namespaces: Mapping[str, Netns] = field(default_factory=lambda: MappingProxyType({}))

@@ -169,7 +169,8 @@ def rate_cells(state: HostState, container: Container) -> RateCells:
     kernel, traffic = state.kernel, state.traffic
     word = ""
     if not kernel.available:
-        word = "remote" if kernel.reason else ""  # no reason: not read yet
+        # No reason: not read yet.
+        word = "remote" if kernel.remote else ("n/a" if kernel.reason else "")
     elif container.id in kernel.unreadable or (
         container.id in traffic.missing and "exited" not in traffic.missing[container.id]
     ):

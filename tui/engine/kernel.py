@@ -273,4 +273,4 @@ class Kernel:
 
 
 def remote_view() -> KernelView:
-    return KernelView(available=False, reason=REMOTE)
+    return KernelView(available=False, reason=REMOTE, remote=True)

@@ -23,7 +23,7 @@ from tui.core.backend import (
     EnginePermissionDenied,
     EngineUnavailable,
 )
-from tui.core.model import DaemonFacts, Event, HostFacts
+from tui.core.model import DaemonFacts, Event, HostFacts, KernelView
 from tui.core.parse import (
     parse_container,
     parse_container_summary,
@@ -389,8 +389,13 @@ class Live:
         self._plumbing_due.clear()
         if self._kernel is None:
             self.apply(KernelSeen(remote_view()))
-        else:
-            self.apply(KernelSeen(await asyncio.to_thread(self._kernel.read_view, self.state)))
+            return
+        try:
+            view = await asyncio.to_thread(self._kernel.read_view, self.state)
+        except Exception as exc:  # a kernel surprise is a marker, never the session's end
+            logging.getLogger("netdock").error("reading the plumbing failed", exc_info=exc)
+            view = KernelView(available=False, reason=f"the kernel could not be read: {exc}")
+        self.apply(KernelSeen(view))
 
     async def _plumbing_loop(self) -> None:
         """Interfaces come and go with containers: read them again after a change."""
@@ -399,24 +404,24 @@ class Live:
         while True:
             await self._plumbing_due.wait()
             await asyncio.sleep(PLUMBING_SETTLE)
-            try:
-                await self._refresh_plumbing()
-            except Exception as exc:  # a kernel surprise must not stop the next reads
-                logging.getLogger("netdock").error("reading the plumbing failed", exc_info=exc)
+            await self._refresh_plumbing()
 
     async def sample(self) -> None:
-        """One round of counters (a local engine only)."""
-        if self._kernel is not None:
-            self.apply(CountersSampled(await asyncio.to_thread(self._kernel.sample, self.state)))
+        """One round of counters (a local engine only); a failed round is logged and skipped."""
+        if self._kernel is None:
+            return
+        try:
+            sample = await asyncio.to_thread(self._kernel.sample, self.state)
+        except Exception as exc:
+            logging.getLogger("netdock").error("sampling counters failed", exc_info=exc)
+            return
+        self.apply(CountersSampled(sample))
 
     async def _sampling_loop(self) -> None:
         if self._kernel is None or self.sample_interval <= 0:
             return
         while True:
-            try:
-                await self.sample()
-            except Exception as exc:
-                logging.getLogger("netdock").error("sampling counters failed", exc_info=exc)
+            await self.sample()
             await asyncio.sleep(self.sample_interval)
 
 
