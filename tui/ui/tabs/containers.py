@@ -125,7 +125,9 @@ class ContainersTab(Vertical):
         columns = [MARK_COLUMN, *((c.lower(), c) for c in COLUMNS), *RATE_COLUMNS]
         self.table = KeyedTable(columns, id="containers-table")
         yield self.table
-        yield Static(id="detail")
+        # Held, not queried: a repaint may come while the app tears its widgets down.
+        self.detail = Static(id="detail")
+        yield self.detail
 
     @property
     def selected(self) -> Container | None:
@@ -218,7 +220,7 @@ class ContainersTab(Vertical):
                 text.append(f"{value}\n")
             text.rstrip()
         if text != self._detail_shown:  # an update re-lays out the screen: only on change
-            update_pane(self.query_one("#detail", Static), text, self._detail_shown)
+            update_pane(self.detail, text, self._detail_shown)
             self._detail_shown = text
 
     def watch_sort_field(self) -> None:
