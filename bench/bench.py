@@ -13,6 +13,11 @@ measures:
           and from the moment the create-and-start call returned (as `docker run -d`);
   idle    over --idle seconds: the dashboard's CPU (% of one core) and RSS, and
           dockerd's CPU with the dashboard running, against a baseline without it.
+  rates   (--rates: only this) one sampling round of every container's counters (median
+          of 20), the full plumbing read, and the idle CPU of the dashboard and of
+          dockerd/containerd with sampling every second, then with sampling off.
+          With --private, on an engine of its own (tests/private_engine.py: a dockerd in
+          another network namespace), which nobody else's containers disturb.
 
 With --screen-only, just the figures a person feels first: launch to the first row
 (median of 3), `docker rm -f` returning to the row gone (median over --events removals
@@ -24,6 +29,7 @@ disturbs nobody on the shared one.
     .venv/bin/python bench/bench.py --n 1000 --private --screen-only --events 10
     .venv/bin/python bench/bench.py --n 250 --private --screen-only \
         --netdock ../main/.venv/bin/netdock --netdock .venv/bin/netdock   # side by side
+    .venv/bin/python bench/bench.py --n 250 --rates --private
     .venv/bin/python bench/bench.py --cleanup      # remove every bench container
 
 Fleet containers carry the label netdock.bench=1 and are removed at the end (unless --keep).
@@ -51,11 +57,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tui.core.state import HostState  # noqa: E402
+from tui.engine.daemon import dockerd_pid  # noqa: E402
 from tui.engine.docker import DockerBackend  # noqa: E402
 from tui.engine.endpoint import resolve_endpoint  # noqa: E402
+from tui.engine.kernel import Kernel  # noqa: E402
 from tui.engine.live import Live  # noqa: E402
 
-SOCKET = "/var/run/docker.sock"
+DEFAULT_SOCKET = SOCKET = "/var/run/docker.sock"
 LABEL = "netdock.bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -67,6 +76,10 @@ class _Unix(http.client.HTTPConnection):
     def connect(self) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(SOCKET)
+
+
+def endpoint_url() -> str:
+    return f"unix://{SOCKET}"
 
 
 def api(method: str, path: str, body: dict | None = None, query: dict | None = None):
@@ -147,7 +160,7 @@ def cleanup() -> None:
 
 
 async def cold_start() -> float:
-    backend = DockerBackend(resolve_endpoint())
+    backend = DockerBackend(resolve_endpoint(endpoint_url()))
     start = time.perf_counter()
     state = await Live(backend).snapshot()
     took = time.perf_counter() - start
@@ -158,7 +171,7 @@ async def cold_start() -> float:
 
 async def event_latencies(image: str, count: int) -> list[float]:
     latencies: list[float] = []
-    backend = DockerBackend(resolve_endpoint())
+    backend = DockerBackend(resolve_endpoint(endpoint_url()))
     watched: set[str] = set()
 
     def applied(event) -> None:
@@ -201,10 +214,10 @@ def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float 
     return None
 
 
-def launch_tui(netdock: Path = ROOT / ".venv/bin/netdock") -> tuple[float, int]:
+def launch_tui(*flags: str, netdock: Path = ROOT / ".venv/bin/netdock") -> tuple[float, int]:
     """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
     tmux("kill-session", "-t", "bench")
-    command = f"{netdock} -H unix://{SOCKET}"
+    command = " ".join([str(netdock), "-H", endpoint_url(), *flags])
     start = time.perf_counter()
     tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
     seen = wait_screen(lambda text: "bench-0" in text)
@@ -292,7 +305,7 @@ def screen_only(args: argparse.Namespace) -> dict[str, float | str]:
         tag = "" if not args.netdock else f" [{netdock}]"
         firsts = []
         for _ in range(3):
-            first, pid = launch_tui(netdock)
+            first, pid = launch_tui(netdock=netdock)
             firsts.append(first)
             time.sleep(1)
         results[f"launch_to_first_row_s{tag}"] = statistics.median(firsts)
@@ -346,6 +359,9 @@ def rss_mib(pids: list[int]) -> float:
 
 
 def engine_pids() -> list[int]:
+    if SOCKET != DEFAULT_SOCKET:  # a private engine: its dockerd and what it started
+        pid = dockerd_pid(endpoint_url())
+        return tree(pid) if pid is not None else []
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -364,12 +380,76 @@ def cpu_percent(pids: list[int], seconds: float) -> float:
     return 100.0 * (ticks(pids) - before) / CLK_TCK / seconds
 
 
+# ---------------------------------------------------------------------------- rates
+
+
+async def engine_state() -> HostState:
+    backend = DockerBackend(resolve_endpoint(endpoint_url()))
+    try:
+        return await Live(backend).snapshot()
+    finally:
+        await backend.close()
+
+
+def sampling_costs() -> tuple[float, float, float, int]:
+    """The full plumbing read (s), one sampling round (median of 20: wall-clock ms, and
+    CPU ms, user and kernel, which a busy machine inflates less), namespaces read.
+    Outside the event loop, as the dashboard does (in a worker thread)."""
+    state = asyncio.run(engine_state())
+    kernel = Kernel(resolve_endpoint(endpoint_url()).url)
+    start = time.perf_counter()
+    view = kernel.read_view(state)
+    plumbing = time.perf_counter() - start
+    rounds, cpu = [], []
+    for _ in range(20):
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        kernel.sample(state)
+        rounds.append((time.perf_counter() - start) * 1e3)
+        cpu.append((time.thread_time() - start_cpu) * 1e3)
+        time.sleep(0.05)
+    return plumbing, statistics.median(rounds), statistics.median(cpu), len(view.namespaces)
+
+
+def rates(results: dict[str, float | str], idle: float) -> None:
+    plumbing, round_ms, round_cpu_ms, read = sampling_costs()
+    results["plumbing_read_all_s"] = plumbing
+    results["sampling_round_ms"] = round_ms
+    results["sampling_round_cpu_ms"] = round_cpu_ms
+    results["namespaces_sampled"] = str(read)
+    results["dockerd_idle_cpu_pct_without_dashboard"] = cpu_percent(engine_pids(), idle)
+    for label, flags in (("sampling_1s", ()), ("sampling_off", ("--sample-interval", "0"))):
+        _, pid = launch_tui(*flags)
+        time.sleep(20)  # start-up done (inspects, plumbing, the first paint), even on a busy host
+        pids, engine = tree(pid), engine_pids()
+        before_tui, before_engine = ticks(pids), ticks(engine)
+        time.sleep(idle)
+        results[f"dashboard_idle_cpu_pct_{label}"] = (
+            100.0 * (ticks(pids) - before_tui) / CLK_TCK / idle
+        )
+        results[f"dockerd_idle_cpu_pct_{label}"] = (
+            100.0 * (ticks(engine) - before_engine) / CLK_TCK / idle
+        )
+        results[f"dashboard_rss_mib_{label}"] = rss_mib(pids)
+
+
 # ---------------------------------------------------------------------------- main
 
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def on_private_engine(args: argparse.Namespace) -> int:
+    global SOCKET
+    sys.path.insert(0, str(ROOT / "tests"))
+    from private_engine import PrivateEngine
+
+    with PrivateEngine("bench") as engine:
+        engine.load_test_image()
+        SOCKET = str(engine.socket)
+        args.private, args.keep = False, True  # the engine goes, and its containers with it
+        return run(args)
 
 
 def main() -> int:
@@ -393,32 +473,9 @@ def main() -> int:
         help="with --screen-only: a dashboard to measure (repeat to compare several on one "
         "fleet); default: this checkout's",
     )
+    parser.add_argument("--rates", action="store_true", help="only the cost of the rates")
     args = parser.parse_args()
-    if args.cleanup:
-        cleanup()
-        return 0
-    with contextlib.ExitStack() as stack:
-        if args.private:
-            stack.enter_context(private_engine())
-        return run(args)
-
-
-@contextlib.contextmanager
-def private_engine():
-    """A dockerd of the bench's own, with the test image; everything goes at the end."""
-    global SOCKET
-    sys.path.insert(0, str(ROOT / "tests"))
-    from private_engine import PrivateEngine
-
-    engine = PrivateEngine("bench").start()
-    try:
-        engine.load_test_image()
-        SOCKET = str(engine.socket)
-        os.environ["DOCKER_HOST"] = engine.host
-        yield engine
-    finally:
-        tmux("kill-server")
-        engine.stop()
+    return on_private_engine(args) if args.private else run(args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -427,6 +484,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.screen_only:
             results = screen_only(args)
+            return 0
+        if args.rates:
+            rates(results, args.idle)
             return 0
         colds = [asyncio.run(cold_start()) for _ in range(3)]
         results["cold_start_model_s"] = statistics.median(colds)

@@ -83,6 +83,10 @@ def scene_up() -> None:
         "sleep",
         "1000000",
     )
+    # Some traffic for the rates: a client fetching from shop-api over shop-front.
+    fetch = "while true; do wget -q -O /dev/null http://shop-api/; sleep 0.2; done"
+    docker("run", "-d", "--label", LABEL, "--name", "shop-client", "--network", "shop-front",
+           IMAGE, "sh", "-c", fetch)  # fmt: skip
     docker("run", "-d", "--label", LABEL, "--name", "metrics", "-p", "9090:80", IMAGE)
     docker("create", "--label", LABEL, "--name", "metrics-next", "-p", "9090:80", IMAGE)
     docker("run", "-d", "--label", LABEL, "--name", "vpn", "--cap-add", "NET_ADMIN", IMAGE,
@@ -132,6 +136,12 @@ async def shoot() -> None:
                             tree.move_cursor(node)
             await pilot.pause(0.2)
             app.save_screenshot(f"{name}.svg", str(OUT))
+        # The plumbing, once a few samples give rates; a veth pair selected.
+        await pilot.press("6")
+        await pilot.pause(3.0)
+        await pilot.press("down", "down")
+        await pilot.pause(0.3)
+        app.save_screenshot("topology.svg", str(OUT))
         await pilot.press("1", "n")
         await pilot.pause(0.5)
         app.save_screenshot("launcher.svg", str(OUT))
@@ -141,11 +151,12 @@ async def shoot() -> None:
         # The timeline: the lab's -P container restarts, its host ports move, and the
         # container that joined its namespace is left with loopback only.
         await pilot.press("escape")
-        told = app.changelog.total
+        log = app.changelogs[0]
+        told = log.total
         await asyncio.to_thread(docker, "restart", "-t", "0", "netdock-lab-bridge")
         start = time.monotonic()
-        while not any(c.kind == "namespace-orphaned" for c in app.changelog.changes):
-            assert time.monotonic() - start < 20, f"no orphan told ({app.changelog.total - told})"
+        while not any(c.kind == "namespace-orphaned" for c in log.changes):
+            assert time.monotonic() - start < 20, f"no orphan told ({log.total - told})"
             await pilot.pause(0.05)
         await pilot.press("5")
         await pilot.pause(0.5)

@@ -60,7 +60,7 @@ async def test_the_engine_key_and_a_down_engine_in_view():
         await pilot.press("e")
         await until(pilot, lambda: engines_shown(app) == {"local", "10.0.0.2:2376"})
         # Sorting by engine groups the rows; the filter matches an engine's name.
-        for _ in range(5):
+        for _ in range(6):  # name -> state, mode, ipv4, up, traffic, engine
             await pilot.press("o")
         assert app.containers.sort_field == "engine"
         table = app.containers.table

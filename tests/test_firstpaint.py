@@ -86,7 +86,7 @@ def test_rows_before_textual_then_a_clean_handover_and_exit(lab):
 
     try:
         until(lambda text: name in text)
-        until(lambda text: "● live" in text and "findings:" in text)  # Textual's own frame
+        until(lambda text: "● live" in text and "audit:" in text)  # Textual's own frame
         subprocess.run([*server, "send-keys", "q"], check=True)
         after = until(lambda text: "AFTER-NETDOCK" in text)
         assert "BEFORE-NETDOCK" in after

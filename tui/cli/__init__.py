@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "lab": ("tui.cli.lab", "set up (or remove) the four network modes side by side"),
     "watch": ("tui.cli.watch", "print the network changes as they happen"),
     "diff": ("tui.cli.diff", "compare two snapshot documents, or one with the engine now"),
+    "traffic": ("tui.cli.traffic", "print each container's interface rates, sample by sample"),
 }
 
 
@@ -38,6 +39,13 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         "--no-accept",
         action="store_true",
         help="show every security finding as if no risk were accepted in the config file",
+    )
+    parser.add_argument(
+        "--sample-interval",
+        metavar="S",
+        type=float,
+        default=None,
+        help="seconds between two readings of the interfaces' counters (default 1; 0: off)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, summary) in SUBCOMMANDS.items():

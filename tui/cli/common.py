@@ -105,11 +105,14 @@ def new_live(
     publish: Callable[[HostState], None] | None = None,
     first_read: FirstRead | None = None,
     state: HostState | None = None,
+    sample_interval: float | None = None,
 ) -> Live:
-    """The pipeline, wired with the readers of the host's own facts."""
+    """The pipeline, wired with the readers of the host's own facts and its kernel
+    (``sample_interval``: seconds between counter samples, 0 none; None the default)."""
     from tui.engine.daemon import daemon_reader
     from tui.engine.hostfacts import read_host_facts
-    from tui.engine.live import Live
+    from tui.engine.kernel import Kernel
+    from tui.engine.live import SAMPLE_SECONDS, Live
 
     return Live(
         backend,
@@ -118,6 +121,8 @@ def new_live(
         read_host=read_host_facts,
         first_read=first_read,
         state=state,
+        kernel=Kernel(backend.endpoint) if backend.local else None,
+        sample_interval=SAMPLE_SECONDS if sample_interval is None else sample_interval,
     )
 
 

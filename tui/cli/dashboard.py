@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from tui.cli.common import chosen_endpoints, new_live, open_backend
+from tui.cli.common import chosen_endpoints, fail, new_live, open_backend
 from tui.engine.firstread import FirstRead
 
 
@@ -27,9 +27,16 @@ def run(args: argparse.Namespace) -> int:
         config, problems = load_config()
         if args.no_accept:
             config = replace(config, accept=())
+        interval = args.sample_interval
+        if interval is None:
+            interval = config.sample_interval
+        if interval is not None and interval < 0:
+            fail("--sample-interval: seconds, 0 or more")
         backends = [open_backend(endpoint) for endpoint in endpoints]
-        lives = [new_live(backends[0], first_read=first_read, state=painted)]
-        lives += [new_live(backend) for backend in backends[1:]]
+        lives = [
+            new_live(backends[0], first_read=first_read, state=painted, sample_interval=interval)
+        ]
+        lives += [new_live(backend, sample_interval=interval) for backend in backends[1:]]
         app = NetdockApp(
             lives[0] if len(lives) == 1 else lives,
             read_only=args.read_only,

@@ -20,7 +20,7 @@ from tui.core.audit import Acceptance, check_problem, glob_problem
 from tui.core.model import EMPTY
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TOP_KEYS = ("read_only", "image", "timeline_limit", "keys", "presets", "audit")
+_TOP_KEYS = ("read_only", "image", "timeline_limit", "sample_interval", "keys", "presets", "audit")
 _AUDIT_KEYS = ("accept",)
 _ACCEPT_KEYS = ("check", "subjects", "reason")
 _PRESET_KEYS = ("key", "description", "image", "mode", "publish_all", "ports", "command")
@@ -71,6 +71,8 @@ class Config:
     image: str | None = None
     timeline_limit: int | None = None
     """How many changes the timeline keeps (a ring; 10,000 when unset)."""
+    sample_interval: float | None = None
+    """Seconds between two readings of the interfaces' counters; 0 turns it off."""
     keys: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     """Binding ID -> key(s), as Textual's keymap takes them."""
     presets: tuple[Preset, ...] = ()
@@ -93,6 +95,9 @@ def merge(base: Config, over: Config) -> Config:
         image=over.image if over.image is not None else base.image,
         timeline_limit=(
             over.timeline_limit if over.timeline_limit is not None else base.timeline_limit
+        ),
+        sample_interval=(
+            over.sample_interval if over.sample_interval is not None else base.sample_interval
         ),
         keys=MappingProxyType({**base.keys, **over.keys}),
         presets=tuple(presets.values()),
@@ -254,6 +259,14 @@ class _Reader:
             raise self.fail(table, key, f"expected a whole number from 1, got {value!r}")
         return value
 
+    def seconds(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> float | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise self.fail(table, key, f"expected seconds (0 or more), got {_kind(value)}")
+        return float(value)
+
     def table(self, data: Mapping[str, Any], key: str, table: tuple[str, ...]) -> Mapping[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, dict):
@@ -390,6 +403,7 @@ def parse_config(text: str, source: str) -> Config:
         read_only=reader.boolean(data, "read_only", ()),
         image=reader.string(data, "image", ()),
         timeline_limit=reader.count(data, "timeline_limit", ()),
+        sample_interval=reader.seconds(data, "sample_interval", ()),
         keys=MappingProxyType(dict(keys)) if keys else EMPTY,
         presets=tuple(_preset(reader, name, value) for name, value in presets.items()),
         accept=tuple(accepted),

@@ -17,8 +17,10 @@ from tui.core.namespaces import (
     orphaned,
     sharers,
 )
+from tui.core.plumbing import in_host_namespace, plugs
 from tui.core.rows import format_uptime
 from tui.core.state import HostState
+from tui.core.traffic import InterfaceTraffic, format_bytes, format_rate, sparkline
 
 Line = tuple[str, str]
 
@@ -77,6 +79,67 @@ def _namespace_lines(state: HostState, container: Container) -> list[Line]:
     return lines
 
 
+def _traffic_lines(known: InterfaceTraffic | None) -> list[str]:
+    if known is None:
+        return []
+    c = known.counters
+    rates = known.rates
+    if rates is not None:
+        now = f"rx {format_rate(rates.rx_bps)}  tx {format_rate(rates.tx_bps)}  "
+    else:
+        now = "counters restarted  " if known.restarted else ""
+    lines = [
+        f"{now}total rx {format_bytes(c.rx_bytes)} tx {format_bytes(c.tx_bytes)}  "
+        f"dropped {c.rx_dropped}/{c.tx_dropped}  errors {c.rx_errors}/{c.tx_errors}"
+    ]
+    if known.history:
+        rx = sparkline(h[1] for h in known.history)
+        tx = sparkline(h[2] for h in known.history)
+        lines.append(f"last minute rx {rx}  tx {tx}")
+    return lines
+
+
+def interface_lines(state: HostState, container: Container) -> list[Line]:
+    """Each interface of a running container's namespace: network, veth peer, bridge,
+    rates, totals, drops and the last minute; or why the kernel could not tell."""
+    if not container.running:
+        return []
+    kernel = state.kernel
+    if not kernel.available:
+        return [("interfaces", f"n/a: {kernel.reason}")] if kernel.reason else []
+    if container.id in kernel.unreadable:
+        return [("interfaces", kernel.unreadable[container.id])]
+    found = plugs(state, container)
+    if not found:
+        return []
+    shared = ""
+    chain = namespace_chain(state, container)
+    if chain:
+        shared = f"(shared: {chain[-1].name}'s namespace)"
+    elif in_host_namespace(state, container):
+        shared = "(the host's)"
+    lines: list[Line] = [("interfaces", shared)]
+    missing = state.traffic.missing.get(container.id)
+    if missing:
+        lines.append(("", f"counters: {missing}"))
+    if len(found) > 1:  # loopback, unless it is all there is (none mode)
+        found = tuple(p for p in found if p.interface.name != "lo")
+    for plug in found:
+        where = [plug.endpoint.network if plug.endpoint else ""]
+        if plug.host_interface is not None:
+            where.append(f"veth peer {plug.host_interface.name}")
+        if plug.bridge is not None:
+            where.append(f"bridge {plug.bridge.name}")
+        if plug.parent is not None:
+            where.append(f"{plug.interface.kind} on {plug.parent.name}")
+        kind = plug.interface.kind or ("loopback" if plug.interface.name == "lo" else "-")
+        head = "  ".join(w for w in where if w) or kind
+        lines.append((f"  {plug.interface.name}", head))
+        known = state.traffic.get(container.id, plug.interface.name)
+        lines.extend(("", line) for line in _traffic_lines(known))
+    return lines
+
+
 def state_words(container: Container, now: datetime) -> str:
     """``running, up 5 minutes``; ``exited (137, OOMKilled), 2 hours ago``, as ``docker ps``."""
     status = container.state
@@ -121,4 +184,5 @@ def describe(state: HostState, container: Container, now: datetime) -> list[Line
             )
     if container.unpublished:
         lines.append(("exposed", ", ".join(container.unpublished) + "  (not published)"))
+    lines.extend(interface_lines(state, container))
     return lines

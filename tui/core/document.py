@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from tui.core.model import Container, Endpoint, Network, Subnet
 from tui.core.namespaces import effective_endpoints, mode_of, namespace_root, orphaned
+from tui.core.plumbing import bridges, plug_of, plugs
 from tui.core.state import HostState
 
 
-def _endpoint(ep: Endpoint) -> dict[str, Any]:
+def _endpoint(state: HostState, c: Container, ep: Endpoint) -> dict[str, Any]:
+    plug = plug_of(state, c, ep)
+    known = state.traffic.get(c.id, plug.interface.name) if plug else None
     return {
         "name": ep.network,
         "ipv4": ep.ipv4,
@@ -18,6 +22,10 @@ def _endpoint(ep: Endpoint) -> dict[str, Any]:
         "gateway": ep.gateway,
         "ipv6": ep.ipv6,
         "mac": ep.mac,
+        "interface": plug.interface.name if plug else None,
+        "host_interface": plug.host_interface.name if plug and plug.host_interface else None,
+        "bridge": plug.bridge.name if plug and plug.bridge else None,
+        "counters": known.counters._asdict() if known else None,
     }
 
 
@@ -35,7 +43,7 @@ def container_entry(state: HostState, c: Container) -> dict[str, Any]:
         "shares_namespace_with": owner.name if owner else None,
         "namespace_root": root.name if root is not c else None,
         "namespace_orphaned": orphaned(state, c),
-        "networks": [_endpoint(ep) for ep in effective_endpoints(state, c)],
+        "networks": [_endpoint(state, c, ep) for ep in effective_endpoints(state, c)],
         "ports": [
             {
                 "host_ip": p.host_ip,
@@ -120,4 +128,43 @@ def snapshot_document(state: HostState) -> dict[str, Any]:
         "networks": [
             _network(state, n) for n in sorted(state.networks.values(), key=lambda n: n.name)
         ],
+        "bridges": [
+            {
+                "name": b.interface.name,
+                "network": b.network.name if b.network else None,
+                "addresses": list(b.interface.addresses),
+                "interfaces": [port.name for port in b.ports],
+            }
+            for b in bridges(state)
+        ],
     }
+
+
+def traffic_document(state: HostState, time: datetime) -> dict[str, Any]:
+    """One sample of ``netdock traffic --json``: each running container's interfaces (not
+    loopback) with their rates; null rates before a second sample or after a restart."""
+    containers = []
+    for c in sorted(state.containers.values(), key=lambda c: c.name):
+        if not c.running:
+            continue
+        interfaces = []
+        for plug in plugs(state, c):
+            if plug.interface.name == "lo":
+                continue
+            known = state.traffic.get(c.id, plug.interface.name)
+            rates = known.rates if known else None
+            interfaces.append(
+                {
+                    "interface": plug.interface.name,
+                    "network": plug.endpoint.network if plug.endpoint else None,
+                    "host_interface": plug.host_interface.name if plug.host_interface else None,
+                    "rx_bps": round(rates.rx_bps, 1) if rates else None,
+                    "tx_bps": round(rates.tx_bps, 1) if rates else None,
+                    "rx_pps": round(rates.rx_pps, 1) if rates else None,
+                    "tx_pps": round(rates.tx_pps, 1) if rates else None,
+                    "rx_dropped": rates.rx_dropped if rates else None,
+                    "tx_dropped": rates.tx_dropped if rates else None,
+                }
+            )
+        containers.append({"name": c.name, "interfaces": interfaces})
+    return {"time": time.isoformat().replace("+00:00", "Z"), "containers": containers}

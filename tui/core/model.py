@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -229,3 +230,98 @@ class DaemonFacts:
     tls_verify: bool = False
     config_read: bool = False
     """Whether dockerd's command line and daemon.json were read (a local engine)."""
+
+
+# The kernel's view (tui.engine.kernel): interfaces, veth peers, bridges, counters.
+
+
+@dataclass(frozen=True, slots=True)
+class NetInterface:
+    """A network interface as netlink reports it, in one network namespace."""
+
+    index: int
+    name: str
+    kind: str = ""
+    """``IFLA_INFO_KIND``: ``veth``, ``bridge``, ``macvlan``, ``ipvlan``; empty for
+    loopback and physical interfaces."""
+    mac: str | None = None
+    link: int | None = None
+    """``IFLA_LINK``: a veth's peer, or a macvlan/ipvlan's parent (an ifindex)."""
+    link_elsewhere: bool = False
+    """``IFLA_LINK_NETNSID`` is set: ``link`` is an ifindex of another namespace."""
+    master: int | None = None
+    """``IFLA_MASTER``: the bridge this interface is enslaved to."""
+    addresses: tuple[str, ...] = ()
+    """``172.17.0.1/16``, as ``ip addr`` shows them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Netns:
+    """One network namespace: its identity (the inode of ``/proc/<pid>/ns/net``) and links."""
+
+    inode: int
+    interfaces: tuple[NetInterface, ...] = ()
+
+    def by_index(self, index: int | None) -> NetInterface | None:
+        return next((i for i in self.interfaces if i.index == index), None)
+
+    def by_mac(self, mac: str | None) -> NetInterface | None:
+        if not mac:
+            return None
+        return next((i for i in self.interfaces if i.mac and i.mac.lower() == mac.lower()), None)
+
+
+@dataclass(frozen=True, slots=True)
+class KernelView:
+    """The plumbing of the containers, as the kernel of a local engine shows it.
+
+    ``reason`` says why there is nothing (a remote engine) when ``available`` is false;
+    ``unreadable`` why one running container's namespace could not be read.
+    """
+
+    available: bool = False
+    reason: str = ""
+    remote: bool = False
+    """The engine is not on this host: there is no kernel of its to read."""
+    host: Netns | None = None
+    """The namespace of the dockerd serving the endpoint (bridges, veth peers)."""
+    namespaces: Mapping[str, Netns] = field(default_factory=lambda: MappingProxyType({}))
+    """Container ID -> its network namespace, for the running containers read."""
+    unreadable: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+
+
+class Counters(NamedTuple):
+    """An interface's counters, as ``/proc/<pid>/net/dev`` shows them in its namespace.
+
+    A tuple, not a dataclass: every running container's are built every second.
+    """
+
+    rx_bytes: int = 0
+    tx_bytes: int = 0
+    rx_packets: int = 0
+    tx_packets: int = 0
+    rx_dropped: int = 0
+    tx_dropped: int = 0
+    rx_errors: int = 0
+    tx_errors: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceCounters:
+    """Every interface's counters in one namespace, by interface name."""
+
+    inode: int
+    interfaces: Mapping[str, Counters]
+
+
+@dataclass(frozen=True, slots=True)
+class CounterSample:
+    """One sampling round: each running container's counters, read at ``time``."""
+
+    time: float
+    """Monotonic seconds."""
+    containers: Mapping[str, NamespaceCounters] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    missing: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    """Container ID -> why its counters are not in this sample (exited, not readable)."""

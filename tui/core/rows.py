@@ -18,6 +18,7 @@ from tui.core.namespaces import (
     orphaned,
 )
 from tui.core.state import HostState
+from tui.core.traffic import format_rate, total
 
 COLUMNS = ("NAME", "STATE", "MODE", "NETWORKS", "IPV4", "MAC", "PORTS", "NAMESPACE", "UP")
 _WILDCARDS = ("0.0.0.0", "::")
@@ -154,3 +155,43 @@ def container_row(
         namespace=namespace_cell(state, container, sharer_counts),
         up=format_uptime(container, now),
     )
+
+
+class RateCells(NamedTuple):
+    rx: str
+    tx: str
+    bps: float
+    """rx + tx bytes/s, for sorting by traffic (-1 when there is no rate)."""
+    shared: bool
+    """The rates of another container's namespace (container mode)."""
+
+
+def rate_cells(state: HostState, container: Container) -> RateCells:
+    """RX and TX of a container's interfaces (loopback aside), or a word saying why not:
+    ``remote`` engine, ``n/a`` (not readable), ``exited``, ``reset`` (counters restarted),
+    ``…`` (a second sample is needed)."""
+    shared = container.namespace_ref is not None
+    if not container.running:
+        return RateCells("", "", -1.0, shared)
+    kernel, traffic = state.kernel, state.traffic
+    word = ""
+    if not kernel.available:
+        # No reason: not read yet.
+        word = "remote" if kernel.remote else ("n/a" if kernel.reason else "")
+    elif container.id in kernel.unreadable or (
+        container.id in traffic.missing and "exited" not in traffic.missing[container.id]
+    ):
+        word = "n/a"
+    elif container.id in traffic.missing:
+        word = "exited"
+    else:
+        mine = [t for name, t in traffic.of(container.id).items() if name != "lo"]
+        summed = total(mine)
+        if summed is not None:
+            rx, tx = summed
+            return RateCells(format_rate(rx), format_rate(tx), rx + tx, shared)
+        if not mine and container.id in traffic.interfaces:
+            word = "-"  # loopback only (none mode)
+        else:
+            word = "reset" if any(t.restarted for t in mine) else ("…" if traffic.samples else "")
+    return RateCells(word, word, -1.0, shared)

@@ -12,7 +12,17 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from tui.core.model import Container, DaemonFacts, Detail, EngineInfo, HostFacts, Network
+from tui.core.model import (
+    Container,
+    CounterSample,
+    DaemonFacts,
+    Detail,
+    EngineInfo,
+    HostFacts,
+    KernelView,
+    Network,
+)
+from tui.core.traffic import Traffic, advance
 
 NO_CONTAINERS: Mapping[str, Container] = MappingProxyType({})
 NO_NETWORKS: Mapping[str, Network] = MappingProxyType({})
@@ -45,6 +55,8 @@ class HostState:
     read: bool = False
     """The engine's containers and networks have been read at least once: before, an
     empty state means "not known yet", not "nothing there"."""
+    kernel: KernelView = field(default_factory=KernelView)
+    traffic: Traffic = field(default_factory=Traffic)
 
     @property
     def synced(self) -> bool:
@@ -128,6 +140,18 @@ class DaemonSeen:
 
 
 @dataclass(frozen=True, slots=True)
+class KernelSeen:
+    """The plumbing read again (after a container started, stopped, joined a network)."""
+
+    kernel: KernelView
+
+
+@dataclass(frozen=True, slots=True)
+class CountersSampled:
+    sample: CounterSample
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionChanged:
     connection: Connection
 
@@ -141,6 +165,8 @@ Change = (
     | EngineSeen
     | HostSeen
     | DaemonSeen
+    | KernelSeen
+    | CountersSampled
     | ConnectionChanged
 )
 
@@ -199,6 +225,10 @@ def reduce(state: HostState, change: Change) -> HostState:
             return state if host == state.host else replace(state, host=host)
         case DaemonSeen(daemon):
             return state if daemon == state.daemon else replace(state, daemon=daemon)
+        case KernelSeen(kernel):
+            return state if kernel == state.kernel else replace(state, kernel=kernel)
+        case CountersSampled(sample):
+            return replace(state, traffic=advance(state.traffic, sample))
         case ConnectionChanged(connection):
             if connection == state.connection:
                 return state

@@ -30,8 +30,8 @@ def _read(path: str) -> str | None:
         return None
 
 
-def dockerd_cmdlines(proc: str = PROC) -> list[list[str]]:
-    """The argv of every dockerd process on this host."""
+def dockerd_processes(proc: str = PROC) -> list[tuple[int, list[str]]]:
+    """The pid and argv of every dockerd process on this host."""
     found = []
     try:
         entries = os.listdir(proc)
@@ -46,8 +46,13 @@ def dockerd_cmdlines(proc: str = PROC) -> list[list[str]]:
             continue  # gone meanwhile
         argv = [a.decode(errors="replace") for a in raw.split(b"\0") if a]
         if argv:
-            found.append(argv)
+            found.append((int(pid), argv))
     return found
+
+
+def dockerd_cmdlines(proc: str = PROC) -> list[list[str]]:
+    """The argv of every dockerd process on this host."""
+    return [argv for _, argv in dockerd_processes(proc)]
 
 
 def read_daemon_json(path: str) -> dict[str, Any] | None:
@@ -93,6 +98,15 @@ def find_dockerd(
     if len(socket_activated) == 1 and _same_socket(endpoint, DEFAULT_HOST):
         return socket_activated[0]
     return None
+
+
+def dockerd_pid(endpoint: str, proc: str = PROC) -> int | None:
+    """The pid of the dockerd serving ``endpoint``; None when it cannot be told."""
+    processes = dockerd_processes(proc)
+    found = find_dockerd(endpoint, [argv for _, argv in processes], read_daemon_json)
+    if found is None:
+        return None
+    return next(pid for pid, argv in processes if argv is found[0])
 
 
 def read_daemon_facts(info: JSON, endpoint: str, local: bool) -> DaemonFacts:

@@ -28,7 +28,7 @@ from tui.core.backend import (
     EnginePermissionDenied,
     EngineUnavailable,
 )
-from tui.core.model import Container, DaemonFacts, Event, HostFacts
+from tui.core.model import Container, DaemonFacts, Event, HostFacts, KernelView
 from tui.core.parse import (
     parse_container,
     parse_container_summary,
@@ -43,10 +43,12 @@ from tui.core.state import (
     ConnectionChanged,
     ContainerGone,
     ContainerSeen,
+    CountersSampled,
     DaemonSeen,
     EngineSeen,
     HostSeen,
     HostState,
+    KernelSeen,
     Link,
     NetworkGone,
     NetworkSeen,
@@ -54,7 +56,7 @@ from tui.core.state import (
     reduce,
 )
 from tui.engine.firstread import FirstRead
-from tui.engine.kernel import with_netns
+from tui.engine.kernel import Kernel, remote_view, with_netns
 
 EVENT_FILTERS = {"type": ["container", "network"]}
 # Container actions that cannot change what we show (exec, health, tty...).
@@ -83,6 +85,9 @@ SINCE_MARGIN = 1.0
 # Together under 10 s: how long a dead link may look live.
 QUIET_SECONDS = 4.0
 PING_TIMEOUT = 5.0
+SAMPLE_SECONDS = 1.0
+# A burst of events (a compose up) costs one plumbing read, not one per container.
+PLUMBING_SETTLE = 0.2
 
 HostReader = Callable[[], HostFacts]
 DaemonReader = Callable[[JSON], DaemonFacts]
@@ -116,6 +121,8 @@ class Live:
         on_event_applied: Callable[[Event], None] | None = None,
         first_read: FirstRead | None = None,
         state: HostState | None = None,
+        kernel: Kernel | None = None,
+        sample_interval: float = SAMPLE_SECONDS,
     ) -> None:
         self.backend = backend
         self._first_read = first_read
@@ -127,10 +134,11 @@ class Live:
         self._read_host = read_host if backend.local else None
         self._read_daemon = read_daemon
         # The kernel confirms who shares a namespace, when the engine's processes are ours.
-        self._kernel: Callable[[Container], Container] = (
-            with_netns if backend.local else lambda c: c
-        )
+        self._netns: Callable[[Container], Container] = with_netns if backend.local else lambda c: c
         self._on_event_applied = on_event_applied
+        self._kernel = kernel if backend.local else None
+        self.sample_interval = sample_interval
+        self._plumbing_due = asyncio.Event()
         self._last_event: Event | None = None
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
@@ -148,6 +156,8 @@ class Live:
     def apply(self, change: Change) -> None:
         new = reduce(self.state, change)
         if new is not self.state:
+            if new.containers is not self.state.containers:
+                self._plumbing_due.set()
             self.state = new
             self._publish(new)
 
@@ -171,8 +181,10 @@ class Live:
             await asyncio.sleep(backoff(attempt))
 
     async def snapshot(self) -> HostState:
-        """Read the whole engine once (the headless commands' way in)."""
+        """Read the whole engine once (the headless commands' way in), with the
+        kernel's counters for a local engine."""
         await self._read_all()
+        await self.sample()
         return self.state
 
     async def _read_all(self) -> JSON:
@@ -211,11 +223,12 @@ class Live:
                     raise answer
                 inspected.append(summary)
             elif (container := parse_container(answer)) is not None:
-                inspected.append(self._kernel(container))
+                inspected.append(self._netns(container))
         self.apply(Resynced(tuple(inspected), known_networks))
         if self._read_daemon is not None:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
         await self._refresh_host()
+        await self._refresh_plumbing()
         return info
 
     async def _session(self) -> None:
@@ -229,7 +242,12 @@ class Live:
         since = _since_of(self._last_event) if self._last_event else _engine_now(info)
         queue: asyncio.Queue[JSON | EngineError | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
-        helpers = [loop.create_task(self._pump(since, queue)), loop.create_task(self._host_loop())]
+        helpers = [
+            loop.create_task(self._pump(since, queue)),
+            loop.create_task(self._host_loop()),
+            loop.create_task(self._plumbing_loop()),
+            loop.create_task(self._sampling_loop()),
+        ]
         for helper in helpers:
             helper.add_done_callback(_log_failure)
         try:
@@ -353,7 +371,7 @@ class Live:
             # read: an inspect can wait on the engine's lock while a container starts.
             container = parse_container(doc) if doc is not None else None
             if container is not None:
-                container = self._kernel(container)
+                container = self._netns(container)
             self.apply(ContainerSeen(container) if container else ContainerGone(cid))
             for done in events:
                 self._applied(done)
@@ -389,6 +407,47 @@ class Live:
                 await self._refresh_host()
             except Exception as exc:  # /proc surprises must not stop the next reads
                 logging.getLogger("netdock").error("reading host facts failed", exc_info=exc)
+
+    # the kernel's plumbing and counters ---------------------------------------
+
+    async def _refresh_plumbing(self) -> None:
+        self._plumbing_due.clear()
+        if self._kernel is None:
+            self.apply(KernelSeen(remote_view()))
+            return
+        try:
+            view = await asyncio.to_thread(self._kernel.read_view, self.state)
+        except Exception as exc:  # a kernel surprise is a marker, never the session's end
+            logging.getLogger("netdock").error("reading the plumbing failed", exc_info=exc)
+            view = KernelView(available=False, reason=f"the kernel could not be read: {exc}")
+        self.apply(KernelSeen(view))
+
+    async def _plumbing_loop(self) -> None:
+        """Interfaces come and go with containers: read them again after a change."""
+        if self._kernel is None:
+            return
+        while True:
+            await self._plumbing_due.wait()
+            await asyncio.sleep(PLUMBING_SETTLE)
+            await self._refresh_plumbing()
+
+    async def sample(self) -> None:
+        """One round of counters (a local engine only); a failed round is logged and skipped."""
+        if self._kernel is None:
+            return
+        try:
+            sample = await asyncio.to_thread(self._kernel.sample, self.state)
+        except Exception as exc:
+            logging.getLogger("netdock").error("sampling counters failed", exc_info=exc)
+            return
+        self.apply(CountersSampled(sample))
+
+    async def _sampling_loop(self) -> None:
+        if self._kernel is None or self.sample_interval <= 0:
+            return
+        while True:
+            await self.sample()
+            await asyncio.sleep(self.sample_interval)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

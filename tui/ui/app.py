@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain
@@ -38,6 +39,7 @@ from tui.ui.tabs.networks import NetworksTab
 from tui.ui.tabs.ports import PortsTab
 from tui.ui.tabs.security import SecurityTab
 from tui.ui.tabs.timeline import TimelineTab
+from tui.ui.tabs.topology import TopologyTab
 from tui.ui.widgets.header import EngineHeader
 from tui.ui.widgets.table import KeyedTable
 from tui.ui.widgets.table_tab import SortableTable, TableControls
@@ -56,6 +58,15 @@ CLOCK_SECONDS = 30.0
 # The timeline's "before netdock started": the engine's events of the last hour, at most.
 HISTORY_SECONDS = 3600
 HISTORY_LIMIT = 1000
+
+
+def _only_traffic_changed(before: HostState, after: HostState) -> bool:
+    """The reducer keeps every unchanged part of the state as the same object."""
+    return before.traffic is not after.traffic and all(
+        getattr(before, f.name) is getattr(after, f.name)
+        for f in fields(HostState)
+        if f.name != "traffic"
+    )
 
 
 def utc_now() -> datetime:
@@ -95,6 +106,7 @@ class NetdockApp(ContainerActions, App[None]):
         Binding("3", "tab('ports')", "Ports", show=False, id="tab_ports"),
         Binding("4", "tab('security')", "Security", show=False, id="tab_security"),
         Binding("5", "tab('timeline')", "Timeline", show=False, id="tab_timeline"),
+        Binding("6", "tab('topology')", "Topology", show=False, id="tab_topology"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="next_tab"),
         Binding(
             "left_square_bracket", "previous_tab", "Previous tab", show=False, id="previous_tab"
@@ -144,6 +156,10 @@ class NetdockApp(ContainerActions, App[None]):
         self._others_due = False
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
+        # Per engine: what its analyses read, and what they found.
+        self._analysed: dict[
+            int, tuple[tuple[object, ...], tuple[Conflict, ...], tuple[Finding, ...]]
+        ] = {}
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
@@ -153,6 +169,7 @@ class NetdockApp(ContainerActions, App[None]):
         self.ports = PortsTab(id="ports-tab")
         self.security = SecurityTab(self.config.accept, id="security-tab")
         self.timeline = TimelineTab(self.now, id="timeline-tab")
+        self.topology = TopologyTab(id="topology-tab")
         yield self.header
         with TabbedContent(id="tabs"):
             with TabPane(TABS["containers"], id="containers"):
@@ -166,6 +183,8 @@ class NetdockApp(ContainerActions, App[None]):
                 yield Lazy(self.security)
             with TabPane(TABS["timeline"], id="timeline"):
                 yield Lazy(self.timeline)
+            with TabPane(TABS["topology"], id="topology"):
+                yield Lazy(self.topology)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -231,7 +250,16 @@ class NetdockApp(ContainerActions, App[None]):
         )
 
     def on_engine_state(self, index: int, state: HostState) -> None:
+        rates_only = _only_traffic_changed(self.engines.states[index], state)
         self.engines.states[index] = state
+        if rates_only and self.containers.is_attached:
+            # A new sample changes only the rates: a tab that shows none has nothing to
+            # redraw, the containers tab only the cells (if any) and the detail.
+            active = self.query_one(TabbedContent).active
+            if active == "containers":
+                self.containers.show_rates(self.engines.in_view())
+            if active != "topology":
+                return
         # Every state, not only those repainted: a change undone within one repaint is told.
         self.changelogs[index].observe(state, self.now())
         connection = state.connection
@@ -317,8 +345,9 @@ class NetdockApp(ContainerActions, App[None]):
             # No answer yet, or only the list's summaries: no guesses meanwhile.
             state = engine.state  # the latest: a burst's analyses are never all put off
             if state.known:
-                conflicts.append(find_conflicts(state))
-                findings.append(assess(state, self.config.accept).findings)
+                conflicted, found = self._analyses(engine.index)
+                conflicts.append(conflicted)
+                findings.append(found)
                 self.changelogs[engine.index].observe(
                     state, self.now(), conflicts[-1], findings[-1]
                 )
@@ -350,6 +379,8 @@ class NetdockApp(ContainerActions, App[None]):
             case "timeline":
                 log = self.changelogs[one]
                 self.timeline.show(log.changes, log.total, self.history)
+            case "topology":
+                self.topology.show_state(state)
 
     def _show_header(self) -> None:
         if self.engines.several:
@@ -364,11 +395,22 @@ class NetdockApp(ContainerActions, App[None]):
         if not self.engines.several:
             return
         tabs = self.query_one(TabbedContent)
-        for pane in ("networks", "ports", "security", "timeline"):
+        for pane in ("networks", "ports", "security", "timeline", "topology"):
             label = f"{TABS[pane]} · {self.engines.labels[one]}"
             tab = tabs.get_tab(pane)
             if str(tab.label) != label:
                 tab.label = label
+
+    def _analyses(self, engine: int) -> tuple[tuple[Conflict, ...], tuple[Finding, ...]]:
+        """An engine's collisions and findings, computed again only when what they read
+        changed (not on a new sample of the counters, every second)."""
+        state = self.engines.states[engine]
+        read = (state.containers, state.networks, state.host, state.daemon)
+        known = self._analysed.get(engine)
+        if known is None or any(a is not b for a, b in zip(known[0], read, strict=True)):
+            found = assess(state, self.config.accept).findings
+            known = self._analysed[engine] = (read, find_conflicts(state), found)
+        return known[1], known[2]
 
     # actions ---------------------------------------------------------------
 

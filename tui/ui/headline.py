@@ -28,6 +28,7 @@ TABS = {
     "ports": "Ports [3]",
     "security": "Security [4]",
     "timeline": "Timeline [5]",
+    "topology": "Topology [6]",
 }
 # The analyses' counts before the engine has answered in full: not known is not zero.
 UNKNOWN: tuple[Piece, ...] = (("port collisions: unknown", "dim"), ("audit: unknown", "dim"))

@@ -15,13 +15,17 @@ from textual.widgets import Static
 from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
-from tui.core.rows import ContainerRow, container_row
+from tui.core.rows import ContainerRow, RateCells, container_row, rate_cells
 from tui.core.state import HostState
 from tui.ui.columns import CONTAINER_COLUMNS, Column, container_cells
 from tui.ui.engines import Engines, EngineState
 from tui.ui.marks import DetailLine
+from tui.ui.widgets.pane import update_pane
 from tui.ui.widgets.table import KeyedTable
 from tui.ui.widgets.table_tab import TableTab
+
+# Rates last: the other columns keep their places; they give way after MAC and NETWORKS.
+RATE_COLUMNS = (Column("rx", "RX", drop=3), Column("tx", "TX", drop=3))
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
@@ -31,13 +35,22 @@ def _ip_order(text: str) -> tuple[int, Any]:
         return (1, text)
 
 
-def sort_key(field: str, row: ContainerRow, container: Container) -> Any:
+def sort_key(field: str, row: ContainerRow, container: Container, traffic: float) -> Any:
+    if field == "traffic":  # the busiest first
+        return (-traffic, row.name)
     if field == "ipv4":
         return (_ip_order(row.ipv4) if row.ipv4 else (2, ""), row.name)
     if field == "up":
         started = container.started_at.timestamp() if container.started_at else float("inf")
         return (started, row.name)
     return (getattr(row, field), row.name)
+
+
+def _rate_texts(rates: RateCells) -> tuple[Text, Text]:
+    # Container mode: the owner's namespace, so the owner's rates, dimmed.
+    style = "dim" if rates.shared or rates.bps < 0 else ""
+    return (Text(rates.rx, style=style, justify="right"),
+            Text(rates.tx, style=style, justify="right"))  # fmt: skip
 
 
 def matches(query: str, state: HostState, container: Container, row: ContainerRow) -> bool:
@@ -64,7 +77,7 @@ class ContainersTab(TableTab):
     }
     """
 
-    SORTS: tuple[str, ...] = ("name", "state", "mode", "ipv4", "up")
+    SORTS: tuple[str, ...] = ("name", "state", "mode", "ipv4", "up", "traffic")
     FILTER_HINT = "filter: name, image, state, mode, network, IP, MAC or port  (Esc clears)"
 
     class Selected(Message):
@@ -85,6 +98,10 @@ class ContainersTab(TableTab):
         if self._several:
             self.SORTS = (*ContainersTab.SORTS, "engine")
         self._shown: list[EngineState] = [EngineState(0, "", HostState())]
+        # The rows last synced, their sort keys and rate cells: a sample changes only those.
+        self._rows: dict[str, tuple[Text | str, ...]] = {}
+        self._keys: dict[str, Any] = {}
+        self._rates_shown: dict[str, tuple[str, str]] = {}
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
         self._notes: Mapping[str, Sequence[DetailLine]] = {}
@@ -92,12 +109,13 @@ class ContainersTab(TableTab):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_filter()
-        columns = list(CONTAINER_COLUMNS)
+        columns = [*CONTAINER_COLUMNS, *RATE_COLUMNS]
         if self._several:
             columns.insert(1, Column("engine", "ENGINE"))
         self.table = KeyedTable(columns, id="containers-table")
         yield self.table
-        yield Static(id="detail")
+        self.detail = Static(id="detail")
+        yield self.detail
 
     def row(self, key: str | None) -> tuple[EngineState, Container] | None:
         """The engine and the container of a row key."""
@@ -168,12 +186,38 @@ class ContainersTab(TableTab):
             self._notes = notes
             self._show_detail()
 
+    def show_rates(self, shown: list[EngineState]) -> None:
+        """A new sample of the counters: only the rate cells that read differently change
+        (an idle host's stay at ``0 B/s``), without building the rows again; the detail
+        follows every sample."""
+        self._shown = shown
+        changed = False
+        for key, cells in self._rows.items():
+            found = self.row(key)
+            if found is None:
+                continue  # a removal comes with a redraw of its own
+            engine, container = found
+            rates = rate_cells(engine.state, container)
+            if (rates.rx, rates.tx) != self._rates_shown.get(key):
+                self._rates_shown[key] = (rates.rx, rates.tx)
+                self._rows[key] = (*cells[: -len(RATE_COLUMNS)], *_rate_texts(rates))
+                if self.sort_field == "traffic":
+                    self._keys[key] = ((-rates.bps, container.name), engine.index)
+                changed = True
+        if changed:
+            keys = self._keys
+            self.table.sync(self._rows, sorted(self._rows, key=keys.__getitem__,
+                                               reverse=self.sort_reverse))  # fmt: skip
+        self._show_detail()
+
     def refresh_rows(self) -> None:
         now = self._now()
         rows: dict[str, tuple[Text | str, ...]] = {}
         keys: dict[str, Any] = {}
+        self._rates_shown = {}
         for engine in self._shown:
             self._engine_rows(engine, now, rows, keys)
+        self._rows, self._keys = rows, keys
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
         self._show_detail()
@@ -195,15 +239,18 @@ class ContainersTab(TableTab):
                 continue
             cells = container_cells(row, c.running, self._busy.get(c.id), c.exit_code)
             key = self.row_key(engine.index, c.id)
+            rates = rate_cells(state, c)
+            self._rates_shown[key] = (rates.rx, rates.tx)
             rows[key] = (
                 self._marks.get(c.id, ""),
                 *([engine.label] if self._several else []),
                 *(Text(text, style=style) if style else text for text, style in cells),
+                *_rate_texts(rates),
             )
             if self.sort_field == "engine":
                 keys[key] = (engine.index, row.name)
             else:
-                keys[key] = (sort_key(self.sort_field, row, c), engine.index)
+                keys[key] = (sort_key(self.sort_field, row, c, rates.bps), engine.index)
 
     def _show_detail(self) -> None:
         found = self.row(self.table.selected_key)
@@ -225,8 +272,8 @@ class ContainersTab(TableTab):
                 text.append("\n")
             text.rstrip()
         if text != self._detail_shown:  # an update re-lays out the screen: only on change
+            update_pane(self.detail, text, self._detail_shown)
             self._detail_shown = text
-            self.query_one("#detail", Static).update(text)
 
     def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()

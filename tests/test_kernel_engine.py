@@ -1,0 +1,273 @@
+"""The plumbing and the counters, against the real engine and what `ip -o link` says.
+
+Inside a container's namespace and outside it (dockerd's namespace), names, indexes,
+veth peers and bridges must be exactly those the kernel reports; a transfer of known size
+must show in the sender's tx and the receiver's rx, and not on the receiver's other
+network. Also against a private engine whose dockerd runs in a namespace of its own:
+there ``/sys/class/net`` would describe the wrong namespace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from engine_helpers import SLEEP, TEST_IMAGE
+from private_engine import PrivateEngine
+
+from tui.core.document import snapshot_document, traffic_document
+from tui.core.model import Container
+from tui.core.plumbing import in_host_namespace, plugs
+from tui.core.rows import rate_cells
+from tui.core.state import ContainerSeen, CountersSampled, HostState, reduce
+from tui.engine.daemon import dockerd_pid
+from tui.engine.docker import DockerBackend
+from tui.engine.endpoint import resolve_endpoint
+from tui.engine.kernel import Kernel
+from tui.engine.live import Live
+
+MB = 1024 * 1024
+_LINK = re.compile(r"^(\d+): ([^:@]+)(?:@if(\d+)|@\S+)?: ")
+_MASTER = re.compile(r" master (\S+)")
+_MAC = re.compile(r" link/\S+ ([0-9a-f:]{17})")
+
+
+@dataclass(frozen=True)
+class IpLink:
+    index: int
+    name: str
+    peer_index: int | None
+    master: str | None
+    mac: str | None
+
+
+def ip_links(netns: str) -> dict[str, IpLink]:
+    """`ip -o link` in a namespace (a /proc/<pid>/ns/net or /var/run/netns path), by name."""
+    out = subprocess.run(["nsenter", f"--net={netns}", "ip", "-o", "link"],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    links = {}
+    for line in out.splitlines():
+        found = _LINK.match(line)
+        assert found, line
+        index, name, peer = found.groups()
+        master, mac = _MASTER.search(line), _MAC.search(line)
+        links[name] = IpLink(int(index), name, int(peer) if peer else None,
+                             master.group(1) if master else None,
+                             mac.group(1) if mac else None)  # fmt: skip
+    return links
+
+
+async def _read(host: str | None) -> tuple[HostState, Kernel]:
+    endpoint = resolve_endpoint(host)
+    backend = DockerBackend(endpoint)
+    kernel = Kernel(endpoint.url)
+    try:
+        return await Live(backend, kernel=kernel).snapshot(), kernel
+    finally:
+        await backend.close()
+
+
+def read_state(host: str | None = None) -> tuple[HostState, Kernel]:
+    return asyncio.run(_read(host))
+
+
+def by_name(state: HostState, name: str) -> Container:
+    found = state.container(name)
+    assert found is not None, name
+    return found
+
+
+def check_bridged(state: HostState, name: str, outside: dict[str, IpLink]) -> list[str]:
+    """Every endpoint of a bridged container: interface, veth peer and bridge are those
+    `ip -o link` shows inside and outside. Returns the container-side names."""
+    c = by_name(state, name)
+    inside = ip_links(f"/proc/{c.pid}/ns/net")
+    names = []
+    for ep in c.endpoints:
+        plug = next(p for p in plugs(state, c) if p.endpoint == ep)
+        mine = inside[plug.interface.name]
+        assert mine.mac == ep.mac and mine.index == plug.interface.index
+        assert plug.host_interface is not None and plug.bridge is not None
+        peer = outside[plug.host_interface.name]
+        assert peer.index == mine.peer_index and peer.peer_index == mine.index
+        assert peer.master == plug.bridge.name
+        names.append(plug.interface.name)
+    return names
+
+
+def test_every_mode_matches_ip_link_inside_and_outside(lab):
+    front, back = lab.network("front"), lab.network("back")
+    default = lab.run(TEST_IMAGE, *SLEEP)
+    user = lab.run("--network", front, TEST_IMAGE, *SLEEP)
+    both = lab.run("--network", front, TEST_IMAGE, *SLEEP)
+    lab.connect(back, both)
+    joiner = lab.run("--network", f"container:{default}", TEST_IMAGE, *SLEEP)
+    host = lab.run("--network", "host", TEST_IMAGE, *SLEEP)
+    none = lab.run("--network", "none", TEST_IMAGE, *SLEEP)
+
+    dockerd = dockerd_pid(resolve_endpoint(None).url)
+    before = ip_links(f"/proc/{dockerd}/ns/net")
+    state, _ = read_state()
+    outside = ip_links(f"/proc/{dockerd}/ns/net")
+    assert check_bridged(state, default, outside) == ["eth0"]
+    assert check_bridged(state, user, outside) == ["eth0"]
+    assert sorted(check_bridged(state, both, outside)) == ["eth0", "eth1"]
+    assert outside[plugs(state, by_name(state, default))[-1].bridge.name].name == "docker0"
+
+    # Container mode: the owner's interfaces and counters, marked shared.
+    def view(name: str) -> list[tuple[str, str | None]]:
+        return [(p.interface.name, p.host_interface and p.host_interface.name)
+                for p in plugs(state, by_name(state, name))]  # fmt: skip
+
+    assert view(joiner) == view(default)
+    assert state.traffic.get(by_name(state, joiner).id, "eth0") is not None
+    assert rate_cells(state, by_name(state, joiner)).shared
+
+    # Host mode: the host's interfaces (not the containers' veth ends); none: only lo.
+    hosted = by_name(state, host)
+    assert in_host_namespace(state, hosted)
+    # Other tests' interfaces come and go meanwhile: those there before and after the read
+    # must be seen (but the host ends of veths), and nothing else.
+    seen = {p.interface.name for p in plugs(state, hosted)}
+    stable = {n for n in before.keys() & outside.keys() if not outside[n].master}
+    assert stable - {n for n in stable if outside[n].peer_index} <= seen <= set(before | outside)
+    assert [p.interface.name for p in plugs(state, by_name(state, none))] == ["lo"]
+
+    # The document: the new fields, and the user bridge with both veths of `front`.
+    document = snapshot_document(state)
+    entries = {c["name"]: c["networks"] for c in document["containers"]}
+    eth1 = next(n for n in entries[both] if n["name"] == back)
+    assert eth1["interface"] in ("eth0", "eth1") and eth1["bridge"].startswith("br-")
+    assert set(eth1["counters"]) == {
+        f"{way}_{what}"
+        for way in ("rx", "tx")
+        for what in ("bytes", "packets", "dropped", "errors")
+    }
+    assert entries[host][0]["interface"] is None and entries[none][0]["counters"] is None
+    front_id = lab.inspect_network(front)["Id"]
+    bridge = next(b for b in document["bridges"] if b["network"] == front)
+    assert bridge["name"] == f"br-{front_id[:12]}"  # the engine's own naming, checked, not used
+    veths = {n["host_interface"] for c in (user, both) for n in entries[c] if n["name"] == front}
+    assert veths <= set(bridge["interfaces"])
+    ipam = lab.inspect_network(front)["IPAM"]["Config"][0]
+    prefix = ipam["Subnet"].split("/")[1]
+    assert bridge["addresses"][0] == f"{ipam['Gateway']}/{prefix}"
+
+
+def _rx_tx(state: HostState, name: str, interface: str) -> tuple[int, int]:
+    known = state.traffic.get(by_name(state, name).id, interface)
+    assert known is not None
+    return known.counters.rx_bytes, known.counters.tx_bytes
+
+
+def _interface_on(state: HostState, name: str, network: str) -> str:
+    c = by_name(state, name)
+    return next(p.interface.name for p in plugs(state, c)
+                if p.endpoint is not None and p.endpoint.network == network)  # fmt: skip
+
+
+def test_a_transfer_of_known_size_shows_where_it_went(lab):
+    net, other = lab.network("xfer"), lab.network("other")
+    serve = "dd if=/dev/zero of=/tmp/big bs=1M count=20 && httpd -f -p 80 -h /tmp"
+    server = lab.run("--network", net, TEST_IMAGE, "sh", "-c", serve)
+    client = lab.run("--network", net, TEST_IMAGE, *SLEEP)
+    lab.connect(other, client)
+    before, _ = read_state()
+    served = _interface_on(before, server, net)
+    fetched, quiet = _interface_on(before, client, net), _interface_on(before, client, other)
+    for _ in range(50):  # httpd starts once dd is done
+        done = subprocess.run(["/usr/bin/docker", "exec", client, "wget", "-q", "-O", "/dev/null",
+                               f"http://{server}/big"], capture_output=True)  # fmt: skip
+        if done.returncode == 0:
+            break
+        asyncio.run(asyncio.sleep(0.2))
+    assert done.returncode == 0, done.stderr
+    after, _ = read_state()
+    server_tx = _rx_tx(after, server, served)[1] - _rx_tx(before, server, served)[1]
+    client_rx = _rx_tx(after, client, fetched)[0] - _rx_tx(before, client, fetched)[0]
+    other_rx = _rx_tx(after, client, quiet)[0] - _rx_tx(before, client, quiet)[0]
+    assert server_tx >= 20 * MB and client_rx >= 20 * MB
+    assert other_rx < MB
+
+
+def test_exit_and_restart_between_samples_give_a_marker_and_no_spike(lab, docker_cli):
+    gone = lab.run(TEST_IMAGE, *SLEEP)
+    again = lab.run(TEST_IMAGE, *SLEEP)
+    state, kernel = read_state()
+    docker_cli("kill", gone)
+    # The state still names the killed process: one sample meanwhile.
+    stale = reduce(state, CountersSampled(kernel.sample(state)))
+    assert "exited" in stale.traffic.missing[by_name(state, gone).id]
+    assert rate_cells(stale, by_name(stale, gone)).rx == "exited"
+    # Restarted, and read again (its new process): its counters restarted.
+    docker_cli("restart", "-t", "0", again)
+    fresh = by_name(read_state()[0], again)
+    stale = reduce(stale, ContainerSeen(fresh))
+    kernel.read_view(stale)
+    restarted = reduce(stale, CountersSampled(kernel.sample(stale)))
+    known = restarted.traffic.get(fresh.id, "eth0")
+    assert known is not None and known.rates is None and known.restarted
+    assert rate_cells(restarted, fresh).rx == "reset"
+    later = reduce(restarted, CountersSampled(kernel.sample(restarted)))
+    rates = later.traffic.get(fresh.id, "eth0").rates
+    assert rates is not None and rates.rx_bps >= 0 and rates.tx_bps >= 0
+
+
+UNPRIVILEGED = """
+import sys
+from tui.core.model import Container
+from tui.core.state import HostState
+from tui.engine.kernel import Kernel
+c = Container(id="c", name="c", image="i", state="running", network_mode="default",
+              pid=int(sys.argv[1]))
+state = HostState(containers={"c": c})
+kernel = Kernel("unix:///var/run/docker.sock")
+view = kernel.read_view(state)
+print("view:", view.unreadable.get("c"))
+print("sample:", kernel.sample(state).missing.get("c", "read"))
+"""
+
+
+def test_an_unreadable_namespace_is_a_marker_not_a_crash(lab):
+    name = lab.run(TEST_IMAGE, *SLEEP)
+    pid = lab.inspect(name)["State"]["Pid"]
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         sys.executable, "-c", UNPRIVILEGED, str(pid)],
+        capture_output=True, text=True, cwd=Path(__file__).parent.parent, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "view: /proc/" in done.stdout and "run as root" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def private_engine():
+    with PrivateEngine("kernel") as engine:
+        engine.load_test_image()
+        yield engine
+
+
+def test_a_private_engine_in_another_namespace_is_read_in_its_own(private_engine):
+    engine = private_engine
+    engine.docker("network", "create", "mine")
+    engine.docker("run", "-d", "--name", "plain", TEST_IMAGE, *SLEEP)
+    engine.docker("run", "-d", "--name", "user", "--network", "mine", TEST_IMAGE, *SLEEP)
+    state, _ = read_state(engine.host)
+    outside = ip_links(engine.netns_path)
+    for name in ("plain", "user"):
+        assert check_bridged(state, name, outside) == ["eth0"]
+    # /sys/class/net (mounted from our namespace) has a docker0 too, the shared engine's:
+    # the private engine's veth is not one of its ports.
+    plug = plugs(state, by_name(state, "plain"))[-1]
+    assert plug.bridge.name == "docker0"
+    brif = Path("/sys/class/net/docker0/brif")
+    assert not brif.exists() or plug.host_interface.name not in os.listdir(brif)
+    document = traffic_document(state, datetime.now(UTC))
+    assert {c["name"] for c in document["containers"]} == {"plain", "user"}
