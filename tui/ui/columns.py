@@ -122,7 +122,7 @@ GIVING_WAY: dict[str, dict[str, Any]] = {
     "MAC": {"drop": 1},
     "PORTS": {"min_width": 10, "max_width": 40, "fold": abbreviate},
     "NAMESPACE": {"min_width": 10},
-    "UP": {"drop": LAST_RESORT},
+    "UP": {"drop": LAST_RESORT + 1},  # after the rates (tui.ui.tabs.containers)
 }
 CONTAINER_COLUMNS = (
     Column("mark", " "),

@@ -17,15 +17,16 @@ from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.rows import ContainerRow, RateCells, container_row, rate_cells
 from tui.core.state import HostState
-from tui.ui.columns import CONTAINER_COLUMNS, Column, container_cells
+from tui.ui.columns import CONTAINER_COLUMNS, LAST_RESORT, Column, container_cells
 from tui.ui.engines import Engines, EngineState
 from tui.ui.marks import DetailLine
 from tui.ui.widgets.pane import update_pane
 from tui.ui.widgets.table import KeyedTable
 from tui.ui.widgets.table_tab import TableTab
 
-# Rates last: the other columns keep their places; they give way after MAC and NETWORKS.
-RATE_COLUMNS = (Column("rx", "RX", drop=3), Column("tx", "TX", drop=3))
+# Rates last: the other columns keep their places. They give way only when folding the
+# wide columns was not enough (who is talking is what a person watches a host for).
+RATE_COLUMNS = (Column("rx", "RX", drop=LAST_RESORT), Column("tx", "TX", drop=LAST_RESORT))
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
