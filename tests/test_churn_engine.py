@@ -188,19 +188,22 @@ def expected(engine: PrivateEngine) -> dict[str, dict[str, Any]]:
     return result
 
 
-# What the engine reports of an endpoint (the kernel's plumbing and counters aside).
-ENDPOINT_FIELDS = ("name", "ipv4", "prefix", "gateway", "ipv6", "mac")
+INSPECTED = ("name", "ipv4", "prefix", "gateway", "ipv6", "mac")
 
 
 def shown(container: dict[str, Any]) -> dict[str, Any]:
-    endpoints = [{k: e[k] for k in ENDPOINT_FIELDS} for e in container["networks"]]
     return {
         "id": container["id"],
         "state": container["state"],
         "network_mode": container["network_mode"],
         "shares_namespace_with": container["shares_namespace_with"],
         "namespace_orphaned": container["namespace_orphaned"],
-        "networks": sorted(endpoints, key=lambda e: e["name"]),
+        # What the engine tells of each endpoint (the kernel's plumbing and counters are
+        # not in an inspect).
+        "networks": sorted(
+            ({k: e[k] for k in INSPECTED} for e in container["networks"]),
+            key=lambda e: e["name"],
+        ),
         "ports": sorted(
             (p["host_ip"], p["host_port"], p["container_port"], p["proto"], p["bound"])
             for p in container["ports"]

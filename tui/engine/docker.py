@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,7 @@ class DockerBackend:
         self._ssl = endpoint.ssl_context()
         self._ssh = SSHDialer(endpoint.url) if endpoint.scheme == "ssh" else None
         self._docker: aiodocker.Docker | None = None
+        self._streams: set[aiodocker.Docker] = set()
         self._importing: asyncio.Future[tuple[Any, Any]] | None = None
 
     @property
@@ -97,28 +98,45 @@ class DockerBackend:
         return f"{self.endpoint} (context {self.name})" if self.name else self.endpoint
 
     async def _client(self) -> aiodocker.Docker:
+        """The client the reads and actions share (made at the first call, and again after
+        a lost engine dropped it)."""
         if self._docker is None:
-            # Imported off the loop (the first rows are on screen meanwhile), once for all
-            # the calls that wait on it.
-            if self._importing is None:
-                self._importing = asyncio.ensure_future(asyncio.to_thread(_aio))
-            aiodocker, _ = await self._importing
-            url = await self._ssh.start() if self._ssh is not None else self._endpoint.url
-            if self._ssl is not None:
-                # aiodocker speaks TLS to an https:// address only, whatever context it is given.
-                url = "https://" + url.split("://", 1)[1]
+            docker = await self._new_client()
             if self._docker is None:  # another call may have made it while this one waited
-                self._docker = aiodocker.Docker(
-                    url=url,
-                    ssl_context=self._ssl,
-                    timeout=request_timeout(),
-                )
+                self._docker = docker
+            else:
+                await docker.close()
         return self._docker
 
+    async def _new_client(self) -> aiodocker.Docker:
+        # Imported off the loop (the first rows are on screen meanwhile), once for all
+        # the calls that wait on it.
+        if self._importing is None:
+            self._importing = asyncio.ensure_future(asyncio.to_thread(_aio))
+        aiodocker, _ = await self._importing
+        url = await self._ssh.start() if self._ssh is not None else self._endpoint.url
+        if self._ssl is not None:
+            # aiodocker speaks TLS to an https:// address only, whatever context it is given.
+            url = "https://" + url.split("://", 1)[1]
+        return aiodocker.Docker(url=url, ssl_context=self._ssl, timeout=request_timeout())
+
     @asynccontextmanager
-    async def _errors(self) -> AsyncIterator[None]:
+    async def _errors(self) -> AsyncIterator[Callable[[], Awaitable[aiodocker.Docker]]]:
+        """Translates a call's failure; yields how the call gets its client.
+
+        A lost engine drops the shared client the call itself used (its pooled
+        connections may be half-open: the next call starts afresh), and only while it
+        is still the shared one: never a newer client that a new session is using.
+        """
+        used: list[aiodocker.Docker] = []
+
+        async def client() -> aiodocker.Docker:
+            docker = await self._client()
+            used.append(docker)
+            return docker
+
         try:
-            yield
+            yield client
         except Exception as exc:
             aiodocker, aiohttp = _aio()
             if not isinstance(
@@ -129,13 +147,13 @@ class DockerBackend:
             if isinstance(error, EngineUnavailable):
                 if self._ssh is not None and self._ssh.failure:
                     error = EngineUnavailable(f"ssh to {self.where} failed: {self._ssh.failure}")
-                # Its pooled connections may be half-open: the next call starts afresh.
-                await self._drop_client()
+                for docker in used:
+                    await self._drop_client(docker)
             raise error from exc
 
     async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        async with self._errors():
-            return await (await self._client())._query_json(path, params=dict(params or {}))
+        async with self._errors() as client:
+            return await (await client())._query_json(path, params=dict(params or {}))
 
     async def _get_or_none(self, path: str) -> JSON | None:
         try:
@@ -147,17 +165,17 @@ class DockerBackend:
     async def ping(self, timeout: float) -> None:
         """``/_ping``, answered within ``timeout`` seconds, else EngineUnavailable."""
         _, aiohttp = _aio()
-        async with self._errors():
-            docker = await self._client()
+        async with self._errors() as client:
+            docker = await client()
             async with docker._query(
                 "_ping", versioned_api=False, timeout=aiohttp.ClientTimeout(total=timeout)
             ) as response:
                 await response.read()
 
     async def version(self) -> JSON:
-        async with self._errors():
+        async with self._errors() as client:
             # Unversioned: it must answer whatever API version the engine speaks.
-            found = await (await self._client())._query_json("version", versioned_api=False)
+            found = await (await client())._query_json("version", versioned_api=False)
         return found if isinstance(found, dict) else {}
 
     async def info(self) -> JSON:
@@ -189,21 +207,31 @@ class DockerBackend:
             params["since"] = since
         if until is not None:
             params["until"] = until
-        async with (
-            self._errors(),
-            (await self._client())._query(
-                "events", params=params, timeout=request_timeout(long=True)
-            ) as response,
-        ):
-            async for line in response.content:
-                if not line.strip():
-                    continue
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    yield event
+        # A client of its own: a failed read drops the shared client, and closing that
+        # under a waiting stream would leave the stream hung, neither fed nor ended (and
+        # a ping on a fresh connection to a restarted engine would pass). Its own
+        # connection ends with the engine, or when the session stops reading it.
+        async with self._errors() as client:
+            # A lost stream drops the shared client of its time too, if still current.
+            await client()
+            docker = await self._new_client()
+            self._streams.add(docker)
+            try:
+                async with docker._query(
+                    "events", params=params, timeout=request_timeout(long=True)
+                ) as response:
+                    async for line in response.content:
+                        if not line.strip():
+                            continue
+                        try:
+                            event = json.loads(line)
+                        except ValueError:
+                            continue
+                        if isinstance(event, dict):
+                            yield event
+            finally:
+                self._streams.discard(docker)
+                await docker.close()
 
     # actions -------------------------------------------------------------
 
@@ -214,8 +242,8 @@ class DockerBackend:
         body: JSON | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
     ) -> Any:
-        async with self._errors():
-            return await (await self._client())._query_json(
+        async with self._errors() as client:
+            return await (await client())._query_json(
                 path,
                 "POST",
                 params=dict(params or {}),
@@ -253,8 +281,8 @@ class DockerBackend:
     async def remove_container(
         self, ref: str, *, force: bool = False, volumes: bool = False
     ) -> None:
-        async with self._errors():
-            await (await self._client())._query_json(
+        async with self._errors() as client:
+            await (await client())._query_json(
                 f"containers/{ref}",
                 "DELETE",
                 params={"force": "1" if force else "0", "v": "1" if volumes else "0"},
@@ -274,8 +302,8 @@ class DockerBackend:
         return await self._get_or_none(f"images/{ref}/json")
 
     async def build_image(self, context: bytes, tag: str, labels: Mapping[str, str]) -> None:
-        async with self._errors():
-            await (await self._client()).images.build(
+        async with self._errors() as client:
+            await (await client()).images.build(
                 fileobj=io.BytesIO(context),
                 encoding="gzip",
                 tag=tag,
@@ -287,15 +315,20 @@ class DockerBackend:
             )
 
     async def remove_image(self, ref: str) -> None:
-        async with self._errors():
-            await (await self._client())._query_json(f"images/{ref}", "DELETE")
+        async with self._errors() as client:
+            await (await client())._query_json(f"images/{ref}", "DELETE")
 
-    async def _drop_client(self) -> None:
-        if self._docker is not None:
-            docker, self._docker = self._docker, None
+    async def _drop_client(self, docker: aiodocker.Docker) -> None:
+        """Close the shared client, if ``docker`` still is it (else it was dropped already)."""
+        if self._docker is docker:
+            self._docker = None
             await docker.close()
 
     async def close(self) -> None:
-        await self._drop_client()
+        if self._docker is not None:
+            await self._drop_client(self._docker)
+        for docker in list(self._streams):
+            self._streams.discard(docker)
+            await docker.close()
         if self._ssh is not None:
             await self._ssh.close()
