@@ -100,13 +100,15 @@ class DockerBackend:
     async def _client(self) -> aiodocker.Docker:
         """The client the reads and actions share (made at the first call, and again after
         a lost engine dropped it)."""
-        if self._docker is None:
+        while (shared := self._docker) is None:
             docker = await self._new_client()
-            if self._docker is None:  # another call may have made it while this one waited
+            if self._docker is None:
                 self._docker = docker
-            else:
-                await docker.close()
-        return self._docker
+                return docker
+            # Another call made one while this one waited; it may be dropped again while
+            # this one closes its own, hence the loop (never None to the caller).
+            await docker.close()
+        return shared
 
     async def _new_client(self) -> aiodocker.Docker:
         # Imported off the loop (the first rows are on screen meanwhile), once for all
