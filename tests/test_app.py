@@ -90,6 +90,43 @@ async def test_live_updates_keep_cursor_filter_and_sort():
         assert tab.table.selected_key == chosen and tab.sort_field == "state"
 
 
+async def test_an_event_builds_again_only_the_rows_it_touched(monkeypatch):
+    import tui.ui.tabs.containers as containers_tab
+
+    built: list[str] = []
+    real_row = containers_tab.container_row
+
+    def counting_row(state, container, now, counts):
+        built.append(container.name)
+        return real_row(state, container, now, counts)
+
+    monkeypatch.setattr(containers_tab, "container_row", counting_row)
+    backend = FakeBackend()
+    app = fake_app(backend)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: app.state.synced and len(shown_names(app)) == 11)
+        await pilot.pause()
+        built.clear()
+        # The owner that ndcap-chained joins is renamed: its row, and the joiner's (which
+        # names it), are built again; the nine others are not.
+        sidecar = next(k for k, c in app.state.containers.items() if c.name == "ndcap-sidecar")
+        doc = copy.deepcopy(backend.containers[sidecar])
+        doc["Name"] = "/zz-sidecar"
+        backend.containers[sidecar] = doc
+        backend.push(container_event("rename", sidecar))
+        await until(pilot, lambda: "zz-sidecar" in shown_names(app))
+        await pilot.pause()
+        assert sorted(set(built)) == ["ndcap-chained", "zz-sidecar"]
+        table = app.query_one(ContainersTab).table
+        chained = next(k for k in table.order if str(table.get_row(k)[1]) == "ndcap-chained")
+        assert "-> zz-sidecar" in [str(cell) for cell in table.get_row(chained)]
+        # Uptimes, in words, age: the clock builds every row again.
+        built.clear()
+        app._clock()
+        await pilot.pause()
+        assert len(built) == 11
+
+
 async def test_a_dropped_stream_reconnects_and_resyncs_to_the_truth():
     backend = FakeBackend()
     app = fake_app(backend)

@@ -37,6 +37,14 @@ def mode_of(state: HostState, container: Container) -> str:
     return network.driver
 
 
+def on_user_network(container: Container) -> bool:
+    """Its mode names a user network (whose driver is then its mode), not a built-in one."""
+    raw = container.network_mode
+    return (
+        container.namespace_ref is None and not raw.startswith("container:") and raw not in _BUILTIN
+    )
+
+
 def direct_owner(state: HostState, container: Container) -> Container | None:
     """The container whose namespace this one joins directly."""
     if container.namespace_ref is None:

@@ -15,6 +15,8 @@ from tui.core.namespaces import (
     effective_endpoints,
     host_mode_addresses,
     mode_of,
+    namespace_chain,
+    on_user_network,
     orphaned,
 )
 from tui.core.state import HostState
@@ -154,6 +156,20 @@ def container_row(
         ports=format_ports(container),
         namespace=namespace_cell(state, container, sharer_counts),
         up=format_uptime(container, now),
+    )
+
+
+def row_inputs(state: HostState, container: Container) -> tuple[object, ...]:
+    """What ``container_row`` reads besides the container, the clock and the sharer count:
+    the owners it joins, the networks (a user network's driver is its mode), the host's
+    addresses (host mode). The state replaces these parts and never changes them in place,
+    so a row built from the very same objects is still true."""
+    chain = namespace_chain(state, container)
+    root = chain[-1] if chain else container
+    return (
+        *chain,
+        state.networks if on_user_network(root) else None,
+        state.host if root.network_mode == "host" else None,
     )
 
 

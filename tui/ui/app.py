@@ -32,7 +32,7 @@ from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
 from tui.ui.actions import ContainerActions
 from tui.ui.engines import Engines
 from tui.ui.headline import TABS
-from tui.ui.marks import UNKNOWN_SEGMENTS, container_marks, container_notes, header_segments
+from tui.ui.marks import UNKNOWN_SEGMENTS, container_marks, header_segments
 from tui.ui.screens.help import HelpScreen, KeyRow
 from tui.ui.tabs.containers import ContainersTab
 from tui.ui.tabs.networks import NetworksTab
@@ -197,7 +197,7 @@ class NetdockApp(ContainerActions, App[None]):
         self._others_due = self.engines.several
         if self._others_due:
             self.set_timer(OTHERS_AFTER_SECONDS, self._follow_the_others)
-        self.set_interval(CLOCK_SECONDS, self._repaint)
+        self.set_interval(CLOCK_SECONDS, self._clock)
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
         for problem in self._start_problems:
@@ -305,6 +305,10 @@ class NetdockApp(ContainerActions, App[None]):
             rest = 2 * self._repaint_cost - (time.perf_counter() - self._repainted_at)
             self.set_timer(max(COALESCE_SECONDS, rest), self._repaint)
 
+    def _clock(self) -> None:
+        self.containers.forget_rows()  # their uptimes, in words, have aged
+        self._repaint()
+
     def _repaint(self) -> None:
         self._repaint_due = False
         if not self.containers.is_attached:
@@ -351,10 +355,15 @@ class NetdockApp(ContainerActions, App[None]):
                 self.changelogs[engine.index].observe(
                     state, self.now(), conflicts[-1], findings[-1]
                 )
+            elif (last := self._analysed.get(engine.index)) is not None:
+                # A new container not inspected yet: the last analyses stand until it is
+                # (the marks and counts do not blink).
+                conflicts.append(last[1])
+                findings.append(last[2])
             else:
                 conflicts.append(())
                 findings.append(())
-        if any(engine.state.known for engine in shown):  # of those that answered
+        if any(engine.state.known or engine.index in self._analysed for engine in shown):
             self._segments = header_segments(chain(*conflicts), chain(*findings))
         else:
             self._segments = list(UNKNOWN_SEGMENTS)
@@ -365,12 +374,14 @@ class NetdockApp(ContainerActions, App[None]):
         match self.query_one(TabbedContent).active:
             case "containers":
                 marks: dict[str, Text] = {}
-                notes: dict[str, list[tuple[str, Text]]] = {}
                 for conflicted, found in zip(conflicts, findings, strict=True):
                     marks.update(container_marks(conflicted, found))
-                    notes.update(container_notes(conflicted, found, self.refusals))
                 self.containers.show_marks(marks)
-                self.containers.show_notes(notes)
+                self.containers.show_analyses(
+                    conflicts[0] if len(conflicts) == 1 else tuple(chain(*conflicts)),
+                    findings[0] if len(findings) == 1 else tuple(chain(*findings)),
+                    self.refusals,
+                )
             case "ports":
                 known = conflicts[one_at] if one_at is not None else None
                 self.ports.show_state(state, known)

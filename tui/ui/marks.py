@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 from rich.text import Text
 
@@ -26,19 +27,27 @@ def container_marks(conflicts: Iterable[Conflict], findings: Iterable[Finding]) 
     colliding = conflicted_container_ids(conflicts)
     warned = conflicted_container_ids(conflicts, warnings=True) - colliding
     worst = findings_by_container(findings)
-    marks: dict[str, Text] = {}
+    marks = {}
     for cid in colliding | warned | set(worst):
-        mark = Text()
-        if cid in colliding:
-            mark.append("✖", style="bold red")
-        elif cid in warned:
-            mark.append("!", style="bold yellow")
-        else:
-            mark.append(" ")
-        if cid in worst:
-            mark.append("●", style=SEVERITY_STYLE[worst[cid]])
-        marks[cid] = mark
+        port = "collision" if cid in colliding else "warning" if cid in warned else ""
+        marks[cid] = _mark(port, worst.get(cid))
     return marks
+
+
+@cache
+def _mark(port: str, severity: Severity | None) -> Text:
+    """One mark per kind, shared by every row that bears it: a row whose mark is the same
+    object as before is not built again (tui.ui.tabs.containers)."""
+    mark = Text()
+    if port == "collision":
+        mark.append("✖", style="bold red")
+    elif port == "warning":
+        mark.append("!", style="bold yellow")
+    else:
+        mark.append(" ")
+    if severity is not None:
+        mark.append("●", style=SEVERITY_STYLE[severity])
+    return mark
 
 
 UNKNOWN_SEGMENTS = tuple(Text(text, style=style) for text, style in UNKNOWN)
@@ -67,28 +76,27 @@ DetailLine = tuple[str, Text]
 
 
 def container_notes(
+    container_id: str,
     conflicts: Iterable[Conflict],
     findings: Iterable[Finding],
     refusals: Mapping[str, str],
-) -> dict[str, list[DetailLine]]:
-    """Container ID -> the lines its detail adds to what the model says: each collision and
+) -> list[DetailLine]:
+    """The lines a container's detail adds to what the model says: each collision and
     security finding it takes part in (what its mark stands for), and the engine's last
-    refusal of a request on it."""
-    notes: dict[str, list[DetailLine]] = {}
+    refusal of a request on it. Asked for the container on screen only: O(findings)."""
+    notes: list[DetailLine] = []
     for c in conflicts:
-        style = "yellow" if c.warning else "bold red"
-        word = "warning" if c.warning else "collision"
-        for cid in c.container_ids:
-            notes.setdefault(cid, []).append((word, Text(f"{c.kind}: {c.message}", style=style)))
-    for f in sorted(findings, key=Finding.sort_key):
-        if f.scope is not Scope.CONTAINER:
-            continue
+        if container_id in c.container_ids:
+            style = "yellow" if c.warning else "bold red"
+            word = "warning" if c.warning else "collision"
+            notes.append((word, Text(f"{c.kind}: {c.message}", style=style)))
+    mine = (f for f in findings if f.scope is Scope.CONTAINER and container_id in f.subject_ids)
+    for f in sorted(mine, key=Finding.sort_key):
         line = Text()
         line.append(f.severity.label, style=SEVERITY_STYLE[f.severity])
         line.append(f"  {f.title}" + ("  (when started)" if f.applies_when_started else ""))
         line.append(f"  {f.id}", style="dim")
-        for cid in f.subject_ids:
-            notes.setdefault(cid, []).append(("finding", line))
-    for cid, message in refusals.items():
-        notes.setdefault(cid, []).append(("refused", Text(message, style="red")))
+        notes.append(("finding", line))
+    if container_id in refusals:
+        notes.append(("refused", Text(refusals[container_id], style="red")))
     return notes

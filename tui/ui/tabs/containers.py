@@ -5,21 +5,23 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Static
 
+from tui.core.audit import Finding
 from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
-from tui.core.rows import ContainerRow, RateCells, container_row, rate_cells
+from tui.core.ports import Conflict
+from tui.core.rows import ContainerRow, RateCells, container_row, rate_cells, row_inputs
 from tui.core.state import HostState
 from tui.ui.columns import CONTAINER_COLUMNS, LAST_RESORT, Column, container_cells
 from tui.ui.engines import Engines, EngineState
-from tui.ui.marks import DetailLine
+from tui.ui.marks import container_notes
 from tui.ui.widgets.pane import update_pane
 from tui.ui.widgets.table import KeyedTable
 from tui.ui.widgets.table_tab import TableTab
@@ -67,6 +69,38 @@ def matches(query: str, state: HostState, container: Container, row: ContainerRo
     return any(needle in item.lower() for item in haystack)
 
 
+_Inputs = tuple[tuple[object, ...], tuple[object, ...]]
+
+
+def _same(a: _Inputs, b: _Inputs) -> bool:
+    """The same inputs: the very same parts of the state (identity), equal words and counts."""
+    return (
+        len(a[0]) == len(b[0])
+        and all(x is y for x, y in zip(a[0], b[0], strict=True))
+        and a[1] == b[1]
+    )
+
+
+class _Built(NamedTuple):
+    """A container's row as last built, and what it was built from."""
+
+    made: _Inputs
+    row: ContainerRow
+    cells: tuple[Text | str, ...]
+    """Every cell but the rates."""
+    order: Any
+    rated: tuple[object, ...]
+    """The container, plumbing and counters the rates were read from."""
+    rates: RateCells | None
+    shown: tuple[Text | str, ...]
+    """The cells and the rates: the same object while neither changed, so the table
+    passes over it at once."""
+
+
+def _rate_words(rates: RateCells) -> tuple[str, str, bool]:
+    return rates.rx, rates.tx, rates.shared or rates.bps < 0
+
+
 class ContainersTab(TableTab):
     """Table, filter and detail of the containers."""
 
@@ -100,12 +134,14 @@ class ContainersTab(TableTab):
             self.SORTS = (*ContainersTab.SORTS, "engine")
         self._shown: list[EngineState] = [EngineState(0, "", HostState())]
         # The rows last synced, their sort keys and rate cells: a sample changes only those.
-        self._rows: dict[str, tuple[Text | str, ...]] = {}
-        self._keys: dict[str, Any] = {}
-        self._rates_shown: dict[str, tuple[str, str]] = {}
+        self._built: dict[str, _Built] = {}
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
-        self._notes: Mapping[str, Sequence[DetailLine]] = {}
+        self._analyses: tuple[Sequence[Conflict], Sequence[Finding], Mapping[str, str]] = (
+            (),
+            (),
+            {},
+        )
         self._detail_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
@@ -147,111 +183,137 @@ class ContainersTab(TableTab):
         state: HostState,
         marks: Mapping[str, Text] | None = None,
         busy: Mapping[str, str] | None = None,
-        notes: Mapping[str, Sequence[DetailLine]] | None = None,
     ) -> None:
-        """Bring the table and the detail up to date with ``state``; ``notes`` are lines
-        the detail of a container adds (its collisions, findings, the engine's refusals)."""
-        self.show_states([EngineState(0, "", state)], marks, busy, notes)
+        """Bring the table and the detail up to date with ``state``."""
+        self.show_states([EngineState(0, "", state)], marks, busy)
 
     def show_states(
         self,
         shown: list[EngineState],
         marks: Mapping[str, Text] | None = None,
         busy: Mapping[str, str] | None = None,
-        notes: Mapping[str, Sequence[DetailLine]] | None = None,
     ) -> None:
-        """The rows of every engine ``shown``; marks, busy words and notes by container ID."""
+        """The rows of every engine ``shown``; marks and busy words by container ID."""
         self._shown = shown
         if marks is not None:
             self._marks = marks
         if busy is not None:
             self._busy = busy
-        if notes is not None:
-            self._notes = notes
         self.refresh_rows()
 
     def show_marks(self, marks: Mapping[str, Text]) -> None:
-        """The marks of the analyses of the state on screen; redrawn only if they changed."""
-
-        def seen(found: Mapping[str, Text]) -> dict[str, tuple[str, str]]:
-            return {key: (text.markup, str(text.style)) for key, text in found.items()}
-
-        if seen(marks) != seen(self._marks):
+        """The marks of the analyses of the state on screen; redrawn only if they changed
+        (a mark of a kind is always the same object: tui.ui.marks)."""
+        last = self._marks
+        if marks.keys() != last.keys() or any(mark is not last[k] for k, mark in marks.items()):
             self._marks = marks
             self.refresh_rows()
 
-    def show_notes(self, notes: Mapping[str, Sequence[DetailLine]]) -> None:
-        """What the analyses say of each container (its collisions, findings, the engine's
-        refusals), for its detail."""
-        if notes != self._notes:
-            self._notes = notes
+    def show_analyses(
+        self,
+        conflicts: Sequence[Conflict],
+        findings: Sequence[Finding],
+        refusals: Mapping[str, str],
+    ) -> None:
+        """What the analyses say (collisions, findings) and the engine's refusals: the
+        detail of the container on screen tells its own."""
+        analyses = (conflicts, findings, refusals)
+        if any(a is not b for a, b in zip(analyses, self._analyses, strict=True)):
+            self._analyses = analyses
             self._show_detail()
 
     def show_rates(self, shown: list[EngineState]) -> None:
-        """A new sample of the counters: only the rate cells that read differently change
-        (an idle host's stay at ``0 B/s``), without building the rows again; the detail
-        follows every sample."""
+        """A new sample of the counters: only the rate cells are read again (the rest of
+        each row is kept), and only rows whose rates read differently change (an idle
+        host's stay at ``0 B/s``); the detail follows every sample."""
         self._shown = shown
-        changed = False
-        for key, cells in self._rows.items():
-            found = self.row(key)
-            if found is None:
-                continue  # a removal comes with a redraw of its own
-            engine, container = found
-            rates = rate_cells(engine.state, container)
-            if (rates.rx, rates.tx) != self._rates_shown.get(key):
-                self._rates_shown[key] = (rates.rx, rates.tx)
-                self._rows[key] = (*cells[: -len(RATE_COLUMNS)], *_rate_texts(rates))
-                if self.sort_field == "traffic":
-                    self._keys[key] = ((-rates.bps, container.name), engine.index)
-                changed = True
-        if changed:
-            keys = self._keys
-            self.table.sync(self._rows, sorted(self._rows, key=keys.__getitem__,
-                                               reverse=self.sort_reverse))  # fmt: skip
-        self._show_detail()
+        self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        now = self._now()
         rows: dict[str, tuple[Text | str, ...]] = {}
         keys: dict[str, Any] = {}
-        self._rates_shown = {}
+        built: dict[str, _Built] = {}
         for engine in self._shown:
-            self._engine_rows(engine, now, rows, keys)
-        self._rows, self._keys = rows, keys
+            self._engine_rows(engine, rows, keys, built)
+        self._built = built
         order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
         self.table.sync(rows, order)
         self._show_detail()
 
+    def forget_rows(self) -> None:
+        """Build every row again at the next refresh (the uptimes, in words, have aged)."""
+        self._built = {}
+
     def _engine_rows(
         self,
         engine: EngineState,
-        now: datetime,
         rows: dict[str, tuple[Text | str, ...]],
         keys: dict[str, Any],
+        built: dict[str, _Built],
     ) -> None:
+        """Each row from what it was built from last time, when none of that changed: an
+        event touches one or two containers, and only their rows are built again (the
+        state's parts never change in place, so identity says "unchanged" at once)."""
         state = engine.state
         counts = {k: len(v) for k, v in sharer_index(state).items()}
         label = engine.label.lower()
         query = self.filter_text
+        last, sort_field = self._built, self.sort_field
         for c in state.containers.values():
-            row = container_row(state, c, now, counts)
-            if not matches(query, state, c, row) and not (self._several and query.lower() in label):
-                continue
-            cells = container_cells(row, c.running, self._busy.get(c.id), c.exit_code)
             key = self.row_key(engine.index, c.id)
-            rates = rate_cells(state, c)
-            self._rates_shown[key] = (rates.rx, rates.tx)
-            rows[key] = (
-                self._marks.get(c.id, ""),
-                *([engine.label] if self._several else []),
-                *(Text(text, style=style) if style else text for text, style in cells),
-                *_rate_texts(rates),
-            )
-            if self.sort_field == "engine":
-                keys[key] = (engine.index, row.name)
-            else:
-                keys[key] = (sort_key(self.sort_field, row, c, rates.bps), engine.index)
+            busy, mark = self._busy.get(c.id), self._marks.get(c.id, "")
+            made = ((c, mark, *row_inputs(state, c)), (counts.get(c.id), busy, sort_field))
+            known = last.get(key)
+            if known is None or not _same(known.made, made):
+                known = self._build(engine, c, counts, busy, mark, made)
+            this = self._rate(known, state, c)
+            built[key] = this
+            if (
+                query
+                and not matches(query, state, c, this.row)
+                and not (self._several and query.lower() in label)
+            ):
+                continue
+            rows[key] = this.shown
+            keys[key] = this.order
+
+    def _build(
+        self,
+        engine: EngineState,
+        c: Container,
+        counts: Mapping[str, int],
+        busy: str | None,
+        mark: Text | str,
+        made: _Inputs,
+    ) -> _Built:
+        row = container_row(engine.state, c, self._now(), counts)
+        cells = (
+            mark,
+            *([engine.label] if self._several else []),
+            *(
+                Text(text, style=style) if style else text
+                for text, style in container_cells(row, c.running, busy, c.exit_code)
+            ),
+        )
+        if self.sort_field == "engine":
+            order: Any = (engine.index, row.name)
+        else:
+            order = (sort_key(self.sort_field, row, c, 0.0), engine.index)
+        return _Built(made, row, cells, order, (), None, cells)
+
+    def _rate(self, built: _Built, state: HostState, c: Container) -> _Built:
+        """The row with its rates, read again only after a new sample (or plumbing)."""
+        rated = (c, state.kernel, state.traffic)
+        if built.rates is not None and _same((built.rated, ()), (rated, ())):
+            return built
+        rates = rate_cells(state, c)
+        shown = built.shown
+        if built.rates is None or _rate_words(rates) != _rate_words(built.rates):
+            shown = (*built.cells, *_rate_texts(rates))
+        order = built.order
+        if self.sort_field == "traffic":
+            order = (sort_key("traffic", built.row, c, rates.bps), order[1])
+        return built._replace(rated=rated, rates=rates, shown=shown, order=order)
 
     def _show_detail(self) -> None:
         found = self.row(self.table.selected_key)
@@ -264,7 +326,7 @@ class ContainersTab(TableTab):
             lines = [
                 *([("engine", engine.label)] if self._several else []),
                 *describe(engine.state, container, self._now()),
-                *self._notes.get(container.id, ()),
+                *container_notes(container.id, *self._analyses),
             ]
             for label, value in lines:
                 # At least one space: an interface name may be longer than the column.
