@@ -188,7 +188,9 @@ class Event:
     actor_id: str
     container_id: str | None
     time_nano: int
-    attributes: Mapping[str, str] = field(default_factory=lambda: EMPTY, compare=False)
+    name: str = field(default="", compare=False)
+    """The actor's name (a container's or a network's), when the engine gave one: of its
+    attributes, the only one shown (the others, its labels among them, are not kept)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,4 +344,4 @@ def parse_event(doc: Any) -> Event | None:
     else:
         container_id = attributes.get("container") or None
     time_nano = _int(doc.get("timeNano")) or (_int(doc.get("time")) or 0) * 1_000_000_000
-    return Event(kind, action, actor_id, container_id, time_nano, attributes)
+    return Event(kind, action, actor_id, container_id, time_nano, attributes.get("name", ""))

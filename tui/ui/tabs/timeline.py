@@ -75,10 +75,10 @@ def _clock(moment: datetime) -> str:
 def history_row(event: Event) -> tuple[datetime, str, str, str]:
     """An engine event before netdock started: (time, kind, subject, what)."""
     moment = datetime.fromtimestamp(event.time_nano / 1e9, UTC)
-    name = event.attributes.get("name", event.actor_id[:12])
+    name = event.name or event.actor_id[:12]
     what = ""
-    if event.type == "network" and event.attributes.get("container"):
-        what = f"container {event.attributes['container'][:12]}"
+    if event.type == "network" and event.container_id:
+        what = f"container {event.container_id[:12]}"
     return moment, f"{event.type} {event.action}", name, what
 
 
