@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -25,9 +27,30 @@ if TYPE_CHECKING:
     import aiohttp
 
 
+# OpenSSL's own variables for where the system's CA certificates are.
+_CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
 def _aio() -> tuple[Any, Any]:
     """aiodocker and aiohttp, imported at their first use: a third of a second that the
-    dashboard's first rows do not wait for (its first read needs neither)."""
+    dashboard's first rows do not wait for (its first read needs neither).
+
+    At its import aiohttp makes two TLS contexts for public servers, loading every CA of
+    the system (144 here: 2 MiB of memory and tens of milliseconds). netdock never talks
+    to a public server: an engine over TLS is verified against its own CA, in a context
+    of its own (tui.engine.endpoint). So aiohttp is imported with no CA bundle to load.
+    """
+    if "aiohttp" not in sys.modules:
+        saved = {name: os.environ.get(name) for name in _CA_VARIABLES}
+        os.environ.update(dict.fromkeys(_CA_VARIABLES, os.devnull))
+        try:
+            import aiohttp
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    del os.environ[name]
+                else:
+                    os.environ[name] = value
     import aiodocker
     import aiohttp
 
