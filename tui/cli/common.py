@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from tui.core.backend import EngineError
-from tui.core.state import HostState
 from tui.engine.endpoint import EndpointError, EngineEndpoint, resolve_endpoints
 
 # Imported when used: the dashboard paints its first rows before any of them (asyncio
 # alone is a few tens of milliseconds), and aiodocker is a third of a second.
 if TYPE_CHECKING:
+    from tui.core.state import HostState
     from tui.engine.docker import DockerBackend
     from tui.engine.firstread import FirstRead
     from tui.engine.live import Live
