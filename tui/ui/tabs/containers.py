@@ -69,22 +69,14 @@ def matches(query: str, state: HostState, container: Container, row: ContainerRo
     return any(needle in item.lower() for item in haystack)
 
 
-_Inputs = tuple[tuple[object, ...], tuple[object, ...]]
-
-
-def _same(a: _Inputs, b: _Inputs) -> bool:
-    """The same inputs: the very same parts of the state (identity), equal words and counts."""
-    return (
-        len(a[0]) == len(b[0])
-        and all(x is y for x, y in zip(a[0], b[0], strict=True))
-        and a[1] == b[1]
-    )
+_Inputs = tuple[object, ...]
 
 
 class _Built(NamedTuple):
     """A container's row as last built, and what it was built from."""
 
     made: _Inputs
+    mark: Text | str
     row: ContainerRow
     cells: tuple[Text | str, ...]
     """Every cell but the rates."""
@@ -99,6 +91,23 @@ class _Built(NamedTuple):
 
 def _rate_words(rates: RateCells) -> tuple[str, str, bool]:
     return rates.rx, rates.tx, rates.shared or rates.bps < 0
+
+
+def _rated(built: _Built, state: HostState, c: Container, sort_field: str) -> _Built:
+    """The row with its rates, read again only after a new sample (or plumbing)."""
+    kernel, traffic = state.kernel, state.traffic
+    was = built.rated  # by identity: a new sample is a new (and unequal) Traffic
+    if built.rates is not None and was[0] is c and was[1] is kernel and was[2] is traffic:
+        return built
+    rates = rate_cells(state, c)
+    shown = built.shown
+    if built.rates is None or _rate_words(rates) != _rate_words(built.rates):
+        shown = (*built.cells, *_rate_texts(rates))
+    order = built.order
+    if sort_field == "traffic":
+        order = (sort_key("traffic", built.row, c, rates.bps), order[1])
+    rated = (c, kernel, traffic)
+    return _Built(built.made, built.mark, built.row, built.cells, order, rated, rates, shown)
 
 
 class ContainersTab(TableTab):
@@ -262,11 +271,14 @@ class ContainersTab(TableTab):
         for c in state.containers.values():
             key = self.row_key(engine.index, c.id)
             busy, mark = self._busy.get(c.id), self._marks.get(c.id, "")
-            made = ((c, mark, *row_inputs(state, c)), (counts.get(c.id), busy, sort_field))
+            made = (c, *row_inputs(state, c), counts.get(c.id), busy, sort_field)
             known = last.get(key)
-            if known is None or not _same(known.made, made):
+            # Tuples compare their items by identity first: the state's unchanged parts
+            # at once. The mark by identity only (one Text per kind: tui.ui.marks), since
+            # Text equality ignores the style.
+            if known is None or known.mark is not mark or known.made != made:
                 known = self._build(engine, c, counts, busy, mark, made)
-            this = self._rate(known, state, c)
+            this = _rated(known, state, c, sort_field)
             built[key] = this
             if (
                 query
@@ -299,21 +311,7 @@ class ContainersTab(TableTab):
             order: Any = (engine.index, row.name)
         else:
             order = (sort_key(self.sort_field, row, c, 0.0), engine.index)
-        return _Built(made, row, cells, order, (), None, cells)
-
-    def _rate(self, built: _Built, state: HostState, c: Container) -> _Built:
-        """The row with its rates, read again only after a new sample (or plumbing)."""
-        rated = (c, state.kernel, state.traffic)
-        if built.rates is not None and _same((built.rated, ()), (rated, ())):
-            return built
-        rates = rate_cells(state, c)
-        shown = built.shown
-        if built.rates is None or _rate_words(rates) != _rate_words(built.rates):
-            shown = (*built.cells, *_rate_texts(rates))
-        order = built.order
-        if self.sort_field == "traffic":
-            order = (sort_key("traffic", built.row, c, rates.bps), order[1])
-        return built._replace(rated=rated, rates=rates, shown=shown, order=order)
+        return _Built(made, mark, row, cells, order, (), None, cells)
 
     def _show_detail(self) -> None:
         found = self.row(self.table.selected_key)
