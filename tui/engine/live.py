@@ -208,22 +208,14 @@ class Live:
         summaries = tuple(c for c in map(parse_container_summary, containers) if c)
         known_networks = tuple(n for n in map(parse_network, networks) if n)
         self.apply(Resynced(summaries, known_networks))
-        # One change for the whole wave, not one repaint per inspect. A container gone
-        # before its inspect drops out quietly; one the engine will not describe keeps
-        # its summary (its next event reads it again); a lost engine ends the session.
-        answers = await asyncio.gather(
-            *(self._inspect(c.id) for c in summaries), return_exceptions=True
-        )
+        # One change for the whole wave, not one repaint per inspect.
+        answers = await asyncio.gather(*map(self._inspected, summaries), return_exceptions=True)
         inspected = []
-        for summary, answer in zip(summaries, answers, strict=True):
-            if isinstance(answer, EngineUnavailable | EnginePermissionDenied):
-                raise answer
+        for answer in answers:
             if isinstance(answer, BaseException):
-                if not isinstance(answer, EngineError):
-                    raise answer
-                inspected.append(summary)
-            elif (container := parse_container(answer)) is not None:
-                inspected.append(self._netns(container))
+                raise answer
+            if answer is not None:
+                inspected.append(answer)
         self.apply(Resynced(tuple(inspected), known_networks))
         if self._read_daemon is not None:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
@@ -349,6 +341,21 @@ class Live:
             if cid in self._inflight and cid not in self._destroyed:
                 for summary in filter(None, map(parse_container_summary, listed)):
                     self.apply(ContainerSeen(summary))
+
+    async def _inspected(self, summary: Container) -> Container | None:
+        """A container of the first wave, read in full: None when it was gone before its
+        inspect, its summary when the engine would not describe it (its next event reads
+        it again); a lost engine ends the session. Each document is dropped once parsed:
+        a wave of 1,000 holds a few documents at a time, not 1,000 (the process's memory
+        keeps the size of its peak)."""
+        try:
+            doc = await self._inspect(summary.id)
+        except (EngineUnavailable, EnginePermissionDenied):
+            raise
+        except EngineError:
+            return summary
+        container = parse_container(doc) if doc is not None else None
+        return self._netns(container) if container is not None else None
 
     async def _inspect(self, cid: str) -> JSON | None:
         async with self._limit:
