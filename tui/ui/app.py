@@ -20,7 +20,7 @@ from textual.dom import DOMNode
 from textual.lazy import Lazy
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
-from tui.core.audit import Finding, assess
+from tui.core.audit import Assessment, Finding, assess
 from tui.core.backend import EngineError
 from tui.core.changes import ChangeLog
 from tui.core.config import Config
@@ -157,9 +157,7 @@ class NetdockApp(ContainerActions, App[None]):
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
         # Per engine: what its analyses read, and what they found.
-        self._analysed: dict[
-            int, tuple[tuple[object, ...], tuple[Conflict, ...], tuple[Finding, ...]]
-        ] = {}
+        self._analysed: dict[int, tuple[tuple[object, ...], tuple[Conflict, ...], Assessment]] = {}
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
@@ -345,9 +343,9 @@ class NetdockApp(ContainerActions, App[None]):
             # No answer yet, or only the list's summaries: no guesses meanwhile.
             state = engine.state  # the latest: a burst's analyses are never all put off
             if state.known:
-                conflicted, found = self._analyses(engine.index)
+                conflicted, assessment = self._analyses(engine.index)
                 conflicts.append(conflicted)
-                findings.append(found)
+                findings.append(assessment.findings)
                 self.changelogs[engine.index].observe(
                     state, self.now(), conflicts[-1], findings[-1]
                 )
@@ -375,7 +373,9 @@ class NetdockApp(ContainerActions, App[None]):
                 known = conflicts[one_at] if one_at is not None else None
                 self.ports.show_state(state, known)
             case "security":
-                self.security.show_state(state)
+                # Until the engine has answered in full there is nothing to audit.
+                known = self._analyses(one)[1] if state.known else None
+                self.security.show_state(state, known)
             case "timeline":
                 log = self.changelogs[one]
                 self.timeline.show(log.changes, log.total, self.history)
@@ -401,15 +401,16 @@ class NetdockApp(ContainerActions, App[None]):
             if str(tab.label) != label:
                 tab.label = label
 
-    def _analyses(self, engine: int) -> tuple[tuple[Conflict, ...], tuple[Finding, ...]]:
-        """An engine's collisions and findings, computed again only when what they read
-        changed (not on a new sample of the counters, every second)."""
+    def _analyses(self, engine: int) -> tuple[tuple[Conflict, ...], Assessment]:
+        """An engine's collisions and audit, computed again only when what they read
+        changed (not on a new sample of the counters, every second, nor on a repaint): the
+        header, the marks, the timeline and the security tab all take them from here."""
         state = self.engines.states[engine]
         read = (state.containers, state.networks, state.host, state.daemon)
         known = self._analysed.get(engine)
         if known is None or any(a is not b for a, b in zip(known[0], read, strict=True)):
-            found = assess(state, self.config.accept).findings
-            known = self._analysed[engine] = (read, find_conflicts(state), found)
+            assessment = assess(state, self.config.accept)
+            known = self._analysed[engine] = (read, find_conflicts(state), assessment)
         return known[1], known[2]
 
     # actions ---------------------------------------------------------------
