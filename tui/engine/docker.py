@@ -253,6 +253,14 @@ class DockerBackend:
     async def inspect_container(self, ref: str) -> JSON | None:
         return await self._or_none(lambda docker: docker.containers.container(ref).show())
 
+    async def container_stats(self, ref: str) -> JSON | None:
+        # Ours: aiodocker's ``stats(stream=False)`` cannot ask for ``one-shot``, without
+        # which the engine waits for a second reading of its stats collector (about 2 s).
+        params = {"stream": "false", "one-shot": "true"}
+        return await self._or_none(
+            lambda docker: _get_json(docker, f"containers/{ref}/stats", params)
+        )
+
     async def list_networks(self) -> list[JSON]:
         found = await self._call(lambda docker: docker.networks.list())
         return found if isinstance(found, list) else []

@@ -331,7 +331,20 @@ class NetdockApp(ContainerActions, App[None]):
                 self.follow_actions()
             case "networks":
                 self.networks.show_state(state)
+        self._follow_stats()
         self.call_after_refresh(self._analyse)
+
+    def _follow_stats(self) -> None:
+        """A remote engine's rates come from its stats, for the running container selected
+        in the containers tab only: none on another tab, none for the other engines."""
+        selected = None
+        if self.query_one(TabbedContent).active == "containers":
+            container = self.containers.selected
+            if container is not None and container.running:
+                selected = (self.containers.selected_engine, container.id)
+        for index, live in enumerate(self.engines.lives):
+            one = selected[1] if selected is not None and selected[0] == index else None
+            live.sample_stats_of(one)
 
     def _analyse(self) -> None:
         if not self.containers.is_attached:
@@ -459,6 +472,7 @@ class NetdockApp(ContainerActions, App[None]):
     def on_containers_tab_selected(self) -> None:
         if self.containers.is_attached:  # not a selection that arrives as the app exits
             self.refresh_bindings()
+            self._follow_stats()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         for table in event.pane.query(KeyedTable):  # a tab mounted late catches up
