@@ -52,6 +52,8 @@ class FakeBackend:
         self._endpoint = endpoint
         self.up = True
         self.inspected: list[str] = []
+        self.stats: dict[str, JSON] = {}
+        """A container's one-shot stats document, by ID (none: the engine has none)."""
         self._events: asyncio.Queue[JSON | None] = asyncio.Queue()
 
     @property
@@ -103,6 +105,10 @@ class FakeBackend:
         self._check()
         self.inspected.append(ref)
         return self.containers.get(ref)
+
+    async def container_stats(self, ref: str) -> JSON | None:
+        self._check()
+        return self.stats.get(ref)
 
     async def list_networks(self) -> list[JSON]:
         self._check()

@@ -101,6 +101,10 @@ async def started(pilot, app: NetdockApp) -> None:
     await until(pilot, lambda: app.state.connection.link is Link.LIVE and app.state.synced)
 
 
+def selected_id(app: NetdockApp) -> str:
+    return app.containers.selected.id if app.containers.selected else ""
+
+
 async def select(pilot, app: NetdockApp, name: str) -> None:
     """Filter the table down to ``name`` and put the cursor on it, as a user would."""
     await until(pilot, lambda: table_row(app, name) is not None)
@@ -512,6 +516,9 @@ async def test_preset_keys_launch_and_join_the_selected_container(lab: Lab):
         await until(pilot, lambda: len(set(made_by_lab(lab)) - made) == 1)
         new = (set(made_by_lab(lab)) - made).pop()
         assert lab.inspect(new)["HostConfig"]["NetworkMode"] == "none"
+        # The preset is done when its container is started and the cursor on it: a filter
+        # typed before that would be cleared to show it (a slow start under load did so).
+        await until(pilot, lambda: selected_id(app).startswith(new))
 
         await select(pilot, app, target)
         made = set(made_by_lab(lab))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from engine_helpers import DOCKER, SLEEP, TEST_IMAGE
 from private_engine import PrivateEngine
 from remote_engine import RemoteEngine
 from test_actions_engine import lab_labels
+from test_app import shown_names, visible_text
 from test_app import until as until_app
 
 from tui.cli import main
@@ -306,3 +308,58 @@ async def test_an_ssh_host_that_refuses_is_a_clear_state(remote, lab):
         await until_app(pilot, lambda: "Host key verification failed." in header(app))
         assert "✕ no engine" in header(app)
         await pilot.press("q")
+
+
+# A remote engine's rates: the selected container's one-shot stats -----------------------
+
+
+def cells(app: NetdockApp, name: str) -> tuple[str, str]:
+    """The RX and TX cells of ``name``'s row."""
+    table = app.query_one(ContainersTab).table
+    key = next(k for k in table.order if str(table.get_row(k)[1]) == name)
+    rx, tx = table.get_row(key)[-2:]
+    return str(rx), str(tx)
+
+
+async def test_a_remote_engines_selected_container_shows_its_rates_from_the_engines_stats(
+    remote,
+):
+    """Over TLS: the running container selected shows per-interface rates and totals from
+    the engine's one-shot stats; the other rows keep saying remote; leaving the tab stops
+    the asking and forgets the rates."""
+    remote.docker("run", "-d", "--name", "target", TEST_IMAGE, *SLEEP)
+    address = remote.docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "target").strip()
+    # About 5 packets of 1 kB a second each way: a rate in kB/s on both sides.
+    ping = ("ping", "-s", "1000", "-i", "0.2", address)
+    remote.docker("run", "-d", "--name", "pinger", TEST_IMAGE, *ping)
+    (endpoint,) = resolve_endpoints([("host", remote.tls_url)], env=remote.tls_env())
+    app = NetdockApp(Live(DockerBackend(endpoint)))
+    try:
+        async with app.run_test(size=(200, 50)) as pilot:
+            await until_app(pilot, lambda: "pinger" in shown_names(app), timeout=30)
+            assert cells(app, "pinger") == ("remote", "remote")
+            while app.containers.selected.name != "pinger":  # the rows are sorted by name
+                await pilot.press("down")
+            await until_app(pilot, lambda: cells(app, "pinger")[0].endswith("kB/s"), 15)
+            rx, tx = cells(app, "pinger")
+            assert tx.endswith("kB/s") and float(rx.split()[0]) >= 1.0, (rx, tx)
+            assert cells(app, "target") == ("remote", "remote")
+            assert cells(app, "far-away") == ("remote", "remote")
+            shown = " ".join(visible_text(app).split())
+            assert "interfaces from the engine's stats (a remote engine) eth0 rx " in shown
+            assert re.search(r"eth0 rx \d+\.\d kB/s tx \d+\.\d kB/s total rx ", shown), shown
+            state = app.engines.states[0]
+            assert set(state.traffic.interfaces) == {state.container("pinger").id}
+            # Another tab: no more stats asked for, no rates kept.
+            await pilot.press("2")
+            await until_app(pilot, lambda: not app.engines.states[0].traffic.interfaces, 5)
+            await pilot.press("1")
+            await until_app(pilot, lambda: cells(app, "pinger")[0].endswith("kB/s"), 15)
+            # Another row: only that one's stats (the target receives the pings too).
+            await pilot.press("down")
+            assert app.containers.selected.name == "target"
+            await until_app(pilot, lambda: cells(app, "target")[0].endswith("kB/s"), 15)
+            assert cells(app, "pinger") == ("remote", "remote")
+            await pilot.press("q")
+    finally:
+        remote.docker("rm", "-f", "pinger", "target", check=False)

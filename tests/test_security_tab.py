@@ -14,9 +14,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from tui.core.audit import Acceptance, Severity, assess, by_check
-from tui.core.model import Endpoint, PortBinding
-from tui.core.state import HostState
+from tui.core.audit import Acceptance, Finding, Severity, accept, assess, by_check, run
+from tui.core.model import CounterSample, Endpoint, PortBinding
+from tui.core.state import CountersSampled, HostState
 from tui.engine.live import Live
 from tui.ui.app import NetdockApp
 from tui.ui.tabs.security import Item, SecurityTab
@@ -379,3 +379,32 @@ async def test_a_rename_reorders_the_subjects_keeping_the_fold_and_the_cursor() 
             "    api publishes on all interfaces: 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp",
         ]
         assert tab.selected is not None and tab.selected.subjects == ("aaa",)
+
+
+async def test_the_audit_runs_once_per_change_of_what_it_reads(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Repaints, tab switches and samples of the counters (a new state every second that
+    changes only the rates) audit nothing again: each audit reads containers, networks,
+    host or daemon facts that no audit before it read."""
+    audited: list[HostState] = []
+
+    def audit(state: HostState) -> tuple[Finding, ...]:
+        audited.append(state)
+        return run.audit(state)
+
+    monkeypatch.setattr(accept, "audit", audit)
+    app = fleet_app(20)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await synced(pilot)
+        for key in "41564":
+            await pilot.press(key)
+            for second in range(3):
+                app.live.apply(CountersSampled(CounterSample(time=float(second))))
+                app._repaint()  # as the half-minute clock does
+                await pilot.pause()
+        assert "ND-NET-HOST" in " ".join(lines(app.query_one(SecurityTab).findings_tree))
+    read = [(s.containers, s.networks, s.host, s.daemon) for s in audited]
+    assert audited and all(
+        any(a is not b for a, b in zip(read[i], read[j], strict=True))
+        for i in range(len(read))
+        for j in range(i)
+    ), f"{len(read)} audits, some of the same facts"

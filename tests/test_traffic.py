@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any
 
 import pytest
-from fakes import FakeBackend
+from fakes import FakeBackend, load
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tui.core.backend import JSON, EngineRefused
 from tui.core.config import ConfigError, parse_config
 from tui.core.describe import describe
 from tui.core.model import Container, Counters, CounterSample, KernelView, NamespaceCounters
+from tui.core.parse import parse_stats
 from tui.core.rows import rate_cells
-from tui.core.state import CountersSampled, HostState, KernelSeen, reduce
+from tui.core.state import CountersSampled, HostState, KernelSeen, Link, reduce
 from tui.core.traffic import HISTORY_SECONDS, Traffic, advance, format_rate, sparkline
 from tui.engine.kernel import REMOTE, parse_net_dev
 from tui.engine.live import Live
@@ -159,3 +164,138 @@ async def test_a_kernel_that_fails_is_a_marker_not_the_end_of_the_session():
     assert state.kernel.reason.startswith("the kernel could not be read: ")
     running = next(c for c in state.containers.values() if c.running)
     assert rate_cells(state, running).rx == "n/a"
+
+
+# A remote engine: the selected container's one-shot stats ------------------------------
+
+
+def _stats(relative: str, read: str | None = None, **eth0: int) -> dict[str, Any]:
+    """A captured stats answer, its time and eth0's counters changed as a later one's."""
+    document = load(f"stats/{relative}")
+    if read is not None:
+        document["read"] = read
+    document.get("networks", {}).get("eth0", {}).update(eth0)
+    return document
+
+
+def test_a_stats_answer_is_a_sample_of_that_container_by_the_engines_clock():
+    found = parse_stats(load("stats/two_networks.json"), "c")
+    assert found is not None
+    assert found.time == datetime(2026, 12, 1, 17, 38, 48, 269513, tzinfo=UTC).timestamp()
+    interfaces = found.containers["c"].interfaces
+    assert set(interfaces) == {"eth0", "eth1"}
+    # Counters in the kernel's order: rx/tx bytes, packets, dropped, errors.
+    assert interfaces["eth0"] == Counters(852, 336, 10, 4, 0, 0, 0, 0)
+    assert interfaces["eth1"] == Counters(rx_bytes=932, rx_packets=10)
+    assert not found.missing
+
+
+def test_no_interfaces_in_host_mode_and_no_sample_for_a_stopped_container():
+    host = parse_stats(load("stats/host.json"), "c")
+    assert host is not None and dict(host.containers["c"].interfaces) == {}
+    assert parse_stats(load("stats/exited.json"), "c") is None
+    assert parse_stats({"read": "2026-12-01T17:38:48Z", "networks": {"eth0": {"rx_bytes": "x"}}},
+                       "c").containers["c"].interfaces == {}  # fmt: skip
+
+
+@given(st.recursive(st.none() | st.integers() | st.text(), lambda c: st.dictionaries(st.text(), c)))
+def test_any_json_value_is_a_stats_sample_or_none(value):
+    found = parse_stats(value, "c")
+    assert found is None or set(found.containers) == {"c"}
+
+
+def test_two_answers_give_the_rate_and_a_counter_going_backwards_restarts_it():
+    first = parse_stats(_stats("two_networks.json"), "c")
+    later = parse_stats(
+        _stats("two_networks.json", "2026-12-01T17:38:50.269513999Z", rx_bytes=852 + 4000), "c"
+    )
+    assert first is not None and later is not None
+    traffic = advance(advance(Traffic(), first), later)
+    eth0 = traffic.get("c", "eth0")
+    assert eth0 is not None and eth0.rates is not None
+    assert eth0.rates.rx_bps == pytest.approx(2000.0)  # 4000 bytes in the engine's 2 s
+    restarted = parse_stats(
+        _stats("two_networks.json", "2026-12-01T17:38:51.269513999Z", rx_bytes=10), "c"
+    )
+    assert restarted is not None
+    again = advance(traffic, restarted).get("c", "eth0")
+    assert again is not None and again.rates is None and again.restarted
+
+
+def _running(live: Live) -> list[str]:
+    return sorted(c.id for c in live.state.containers.values() if c.running)
+
+
+class _StatsFake(FakeBackend):
+    """Answers the selected container's stats with its eth0 counting up 1000 bytes a
+    second, by the engine's clock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    async def container_stats(self, ref: str) -> JSON | None:
+        self.asked.append(ref)
+        n = len(self.asked)
+        return _stats("two_networks.json", f"2026-12-01T17:39:{n:02d}Z", rx_bytes=1000 * n)
+
+
+async def test_a_remote_engines_selected_container_has_rates_and_the_others_say_remote():
+    backend = _StatsFake()
+    live = Live(backend, sample_interval=0.05)
+    task = asyncio.ensure_future(live.run())
+    try:
+        async with asyncio.timeout(10):
+            while len(running := _running(live)) < 2:
+                await asyncio.sleep(0.02)
+            one, other = running[:2]
+            live.sample_stats_of(one)
+            while (known := live.state.traffic.get(one, "eth0")) is None or known.rates is None:
+                await asyncio.sleep(0.02)
+        assert known.rates.rx_bps == 1000.0
+        assert set(backend.asked) == {one}  # the selected one only
+        container = live.state.containers[one]
+        assert rate_cells(live.state, container)[:2] == ("1.0 kB/s", "0 B/s")
+        assert rate_cells(live.state, live.state.containers[other])[:2] == ("remote", "remote")
+        lines = describe(live.state, container, datetime.now(UTC))
+        assert ("interfaces", "from the engine's stats (a remote engine)") in lines
+        assert ("  eth0", "") in lines and ("  eth1", "") in lines
+        assert any(text.startswith("rx 1.0 kB/s  tx 0 B/s  total rx ") for _, text in lines)
+        # The selection leaves: no more asks, no rates kept.
+        live.sample_stats_of(None)
+        async with asyncio.timeout(10):
+            while live.state.traffic.interfaces:
+                await asyncio.sleep(0.02)
+        asked = len(backend.asked)
+        await asyncio.sleep(0.2)
+        assert len(backend.asked) == asked
+        assert rate_cells(live.state, container)[:2] == ("remote", "remote")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+class _RefusingStats(FakeBackend):
+    async def container_stats(self, ref: str) -> JSON | None:
+        raise EngineRefused("cannot get stats: busy", 500)
+
+
+async def test_a_refused_stats_answer_is_a_line_in_the_detail_not_a_crash():
+    live = Live(_RefusingStats(), sample_interval=0.05)
+    task = asyncio.ensure_future(live.run())
+    try:
+        async with asyncio.timeout(10):
+            while not (running := _running(live)):
+                await asyncio.sleep(0.02)
+            one = live.state.containers[running[0]]
+            live.sample_stats_of(one.id)
+            while one.id not in live.state.traffic.missing:
+                await asyncio.sleep(0.02)
+        lines = describe(live.state, one, datetime.now(UTC))
+        assert ("", "counters: stats: cannot get stats: busy") in lines
+        assert live.state.connection.link is Link.LIVE
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -16,7 +16,6 @@ from tui.cli.common import (
     print_json,
 )
 from tui.core.audit import (
-    Acceptance,
     Assessment,
     CheckGroup,
     Severity,
@@ -67,24 +66,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"netdock: {problem}", file=sys.stderr)
     accept = () if args.no_accept else config.accept
     reads = load_states(args)
+    # Each engine audited once, for its report (or document) and for --fail-on alike.
+    assessed = {id(r.state): assess(r.state, accept) for r in reads if r.state is not None}
+
+    def assessment(state: HostState) -> Assessment:
+        return assessed[id(state)]
+
     if args.json:
-        print_json(engines_document(reads, lambda state: findings_document(state, accept)))
+        print_json(engines_document(reads, lambda s: {"findings": assessment(s).to_json()}))
     else:
         for read in reads:
             if print_engine_heading(reads, read):
                 assert read.state is not None
-                print(report(read.state, assess(read.state, accept)))
+                print(report(read.state, assessment(read.state)))
     states = answered(reads)
     threshold = Severity.parse(args.fail_on) if args.fail_on else None
     if threshold is not None and any(
-        at_or_above(assess(state, accept).findings, threshold) for state in states
+        at_or_above(assessment(state).findings, threshold) for state in states
     ):
         return 1
     return 0
-
-
-def findings_document(state: HostState, accept: tuple[Acceptance, ...]) -> dict[str, object]:
-    return {"findings": assess(state, accept).to_json()}
 
 
 def report(state: HostState, assessment: Assessment, width: int | None = None) -> str:

@@ -71,6 +71,11 @@ class Backend(Protocol):
         """None when the container is gone."""
         ...
 
+    async def container_stats(self, ref: str) -> JSON | None:
+        """One answer of the engine's stats of a running container (``stream=false``,
+        ``one-shot``: no stream, no wait for a second reading); None when it is gone."""
+        ...
+
     async def list_networks(self) -> list[JSON]: ...
 
     async def inspect_network(self, ref: str) -> JSON | None:

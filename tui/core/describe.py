@@ -99,12 +99,39 @@ def _traffic_lines(known: InterfaceTraffic | None) -> list[str]:
     return lines
 
 
+def _sampled(state: HostState, container_id: str) -> bool:
+    return container_id in state.traffic.interfaces or container_id in state.traffic.missing
+
+
+def _stats_lines(state: HostState, container: Container) -> list[Line]:
+    """A remote engine's selected container: its interfaces as the engine's stats name
+    them (which network each is on, the engine does not say), their rates and totals."""
+    chain = namespace_chain(state, container)
+    shared = f"  (shared: {chain[-1].name}'s namespace)" if chain else ""
+    lines: list[Line] = [("interfaces", f"from the engine's stats (a remote engine){shared}")]
+    missing = state.traffic.missing.get(container.id)
+    if missing:
+        lines.append(("", f"counters: {missing}"))
+    found = state.traffic.of(container.id)
+    if not found and not missing:
+        host = mode_of(state, container) == Mode.HOST
+        lines.append(
+            ("", "the host's, which the engine does not report" if host else "none reported")
+        )
+    for name, known in sorted(found.items()):
+        lines.append((f"  {name}", ""))
+        lines.extend(("", line) for line in _traffic_lines(known))
+    return lines
+
+
 def interface_lines(state: HostState, container: Container) -> list[Line]:
     """Each interface of a running container's namespace: network, veth peer, bridge,
     rates, totals, drops and the last minute; or why the kernel could not tell."""
     if not container.running:
         return []
     kernel = state.kernel
+    if kernel.remote and _sampled(state, container.id):
+        return _stats_lines(state, container)
     if not kernel.available:
         return [("interfaces", f"n/a: {kernel.reason}")] if kernel.reason else []
     if container.id in kernel.unreadable:

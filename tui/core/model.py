@@ -321,7 +321,8 @@ class CounterSample:
     """One sampling round: each running container's counters, read at ``time``."""
 
     time: float
-    """Monotonic seconds."""
+    """Seconds on one clock per source: monotonic for the kernel's counters, the engine's
+    own for its stats (a remote engine's)."""
     containers: Mapping[str, NamespaceCounters] = field(
         default_factory=lambda: MappingProxyType({})
     )

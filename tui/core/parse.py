@@ -16,9 +16,12 @@ from typing import Any
 from tui.core.model import (
     EMPTY,
     Container,
+    Counters,
+    CounterSample,
     Detail,
     EngineInfo,
     Event,
+    NamespaceCounters,
     Network,
     PortBinding,
     Subnet,
@@ -345,3 +348,26 @@ def parse_event(doc: Any) -> Event | None:
         container_id = attributes.get("container") or None
     time_nano = _int(doc.get("timeNano")) or (_int(doc.get("time")) or 0) * 1_000_000_000
     return Event(kind, action, actor_id, container_id, time_nano, attributes.get("name", ""))
+
+
+def parse_stats(doc: Any, container_id: str) -> CounterSample | None:
+    """One answer of ``GET /containers/{id}/stats?stream=false`` -> a sample of that one
+    container's interface counters, timed by the engine's clock at its reading (``read``,
+    Unix seconds), so the rate between two answers does not depend on the round trips.
+
+    None when the engine read nothing (a container that is not running: zero ``read``).
+    A container with no interfaces of its own (host mode) has none. The namespace's
+    identity is not in the document: a restart shows as counters going backwards.
+    """
+    doc = _dict(doc)
+    read = parse_time(doc.get("read"))
+    if read is None:
+        return None
+    interfaces: dict[str, Counters] = {}
+    for name, values in _dict(doc.get("networks")).items():
+        values = _dict(values)
+        numbers = [_int(values.get(field)) for field in Counters._fields]
+        if isinstance(name, str) and name and all(n is not None for n in numbers):
+            interfaces[name] = Counters(*(n or 0 for n in numbers))
+    counters = NamespaceCounters(0, MappingProxyType(interfaces))
+    return CounterSample(read.timestamp(), MappingProxyType({container_id: counters}))

@@ -184,14 +184,15 @@ class RateCells(NamedTuple):
 
 def rate_cells(state: HostState, container: Container) -> RateCells:
     """RX and TX of a container's interfaces (loopback aside), or a word saying why not:
-    ``remote`` engine, ``n/a`` (not readable), ``exited``, ``reset`` (counters restarted),
-    ``…`` (a second sample is needed)."""
+    ``remote`` engine (but for the one container whose stats the engine is asked for),
+    ``n/a`` (not readable), ``exited``, ``reset`` (counters restarted), ``…`` (a second
+    sample is needed)."""
     shared = container.namespace_ref is not None
     if not container.running:
         return RateCells("", "", -1.0, shared)
     kernel, traffic = state.kernel, state.traffic
     word = ""
-    if not kernel.available:
+    if not kernel.available and not (kernel.remote and container.id in traffic.interfaces):
         # No reason: not read yet.
         word = "remote" if kernel.remote else ("n/a" if kernel.reason else "")
     elif container.id in kernel.unreadable or (

@@ -90,6 +90,60 @@ def translate(exc: BaseException, endpoint: str) -> EngineError:
     raise exc
 
 
+def _refusal(body: bytes, content_type: str) -> str:
+    """The engine's own words for an error answer: its JSON ``message``, else the body."""
+    if content_type == "application/json":
+        try:
+            found = json.loads(body)
+        except ValueError:
+            found = None
+        if isinstance(found, dict) and "message" in found:
+            return str(found["message"])
+    return body.decode(errors="replace")
+
+
+@asynccontextmanager
+async def _request(
+    docker: aiodocker.Docker,
+    method: str,
+    path: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    timeout: aiohttp.ClientTimeout | None = None,
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """A call aiodocker has no public method for, on its public session and address.
+
+    Unversioned: the engine answers in its own API version, which is the one
+    aiodocker's ``api_version="auto"`` picks for its calls. Failures are raised as
+    aiodocker raises its own (``DockerError``, 900 for no connection), so ``translate``
+    sees one shape whichever way a call went.
+    """
+    aiodocker, aiohttp = _aio()
+    try:
+        response = await docker.session.request(
+            method,
+            f"{docker.docker_host}/{path}",
+            params=dict(params or {}),
+            timeout=timeout or request_timeout(),
+        )
+    except aiohttp.ClientConnectionError as exc:
+        raise aiodocker.DockerError(
+            900, f"cannot connect to the engine at {docker.docker_host} [{exc}]"
+        ) from exc
+    async with response:
+        if response.status >= 400:
+            body = await response.read()
+            raise aiodocker.DockerError(response.status, _refusal(body, response.content_type))
+        yield response
+
+
+async def _get_json(
+    docker: aiodocker.Docker, path: str, params: Mapping[str, str] | None = None
+) -> Any:
+    async with _request(docker, "GET", path, params=params) as response:
+        return await response.json()
+
+
 class DockerBackend:
     """``tui.core.backend.Backend`` over aiodocker."""
 
@@ -176,13 +230,15 @@ class DockerBackend:
                     await self._drop_client(docker)
             raise error from exc
 
-    async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+    async def _call(self, call: Callable[[aiodocker.Docker], Awaitable[Any]]) -> Any:
+        """``call`` on the shared client, its failure translated."""
         async with self._errors() as client:
-            return await (await client())._query_json(path, params=dict(params or {}))
+            return await call(await client())
 
-    async def _get_or_none(self, path: str) -> JSON | None:
+    async def _or_none(self, call: Callable[[aiodocker.Docker], Awaitable[Any]]) -> JSON | None:
+        """An inspect: None when the object is gone."""
         try:
-            found = await self._get(path)
+            found = await self._call(call)
         except NotFound:
             return None
         return found if isinstance(found, dict) else None
@@ -190,39 +246,51 @@ class DockerBackend:
     async def ping(self, timeout: float) -> None:
         """``/_ping``, answered within ``timeout`` seconds, else EngineUnavailable."""
         _, aiohttp = _aio()
-        async with self._errors() as client:
-            docker = await client()
-            async with docker._query(
-                "_ping", versioned_api=False, timeout=aiohttp.ClientTimeout(total=timeout)
-            ) as response:
+
+        async def ping(docker: aiodocker.Docker) -> None:
+            limit = aiohttp.ClientTimeout(total=timeout)
+            async with _request(docker, "GET", "_ping", timeout=limit) as response:
                 await response.read()
 
+        await self._call(ping)
+
     async def version(self) -> JSON:
-        async with self._errors() as client:
-            # Unversioned: it must answer whatever API version the engine speaks.
-            found = await (await client())._query_json("version", versioned_api=False)
+        # Unversioned (aiodocker's ``version()`` is not): it must answer whatever API
+        # version the engine speaks.
+        found = await self._call(lambda docker: _get_json(docker, "version"))
         return found if isinstance(found, dict) else {}
 
     async def info(self) -> JSON:
-        found = await self._get("info")
-        return found if isinstance(found, dict) else {}
+        found = await self._call(lambda docker: docker.system.info())
+        return dict(found) if isinstance(found, Mapping) else {}
 
     async def list_containers(self, ids: Sequence[str] = ()) -> list[JSON]:
+        # Ours: aiodocker's ``containers.list`` wraps each summary in an object that
+        # does not give the document back.
         params = {"all": "1"}
         if ids:
             params["filters"] = json.dumps({"id": list(ids)})
-        found = await self._get("containers/json", params)
+        found = await self._call(lambda docker: _get_json(docker, "containers/json", params))
         return found if isinstance(found, list) else []
 
     async def inspect_container(self, ref: str) -> JSON | None:
-        return await self._get_or_none(f"containers/{ref}/json")
+        return await self._or_none(lambda docker: docker.containers.container(ref).show())
+
+    async def container_stats(self, ref: str) -> JSON | None:
+        # Ours: aiodocker's ``stats(stream=False)`` cannot ask for ``one-shot``, without
+        # which the engine waits for a second reading of its stats collector (about 2 s).
+        params = {"stream": "false", "one-shot": "true"}
+        return await self._or_none(
+            lambda docker: _get_json(docker, f"containers/{ref}/stats", params)
+        )
 
     async def list_networks(self) -> list[JSON]:
-        found = await self._get("networks")
+        found = await self._call(lambda docker: docker.networks.list())
         return found if isinstance(found, list) else []
 
     async def inspect_network(self, ref: str) -> JSON | None:
-        return await self._get_or_none(f"networks/{ref}")
+        # Ours: aiodocker's ``networks.get`` inspects, then drops the document.
+        return await self._or_none(lambda docker: _get_json(docker, f"networks/{ref}"))
 
     async def events(
         self, since: str | None, filters: Mapping[str, Sequence[str]], until: str | None = None
@@ -236,14 +304,16 @@ class DockerBackend:
         # under a waiting stream would leave the stream hung, neither fed nor ended (and
         # a ping on a fresh connection to a restarted engine would pass). Its own
         # connection ends with the engine, or when the session stops reading it.
+        # Read here, not through ``docker.events``: that one runs in a task of its own,
+        # ends without saying why, and turns each event's time into a datetime.
         async with self._errors() as client:
             # A lost stream drops the shared client of its time too, if still current.
             await client()
             docker = await self._new_client()
             self._streams.add(docker)
             try:
-                async with docker._query(
-                    "events", params=params, timeout=request_timeout(long=True)
+                async with _request(
+                    docker, "GET", "events", params=params, timeout=request_timeout(long=True)
                 ) as response:
                     async for line in response.content:
                         if not line.strip():
@@ -260,75 +330,59 @@ class DockerBackend:
 
     # actions -------------------------------------------------------------
 
-    async def _post(
-        self,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        body: JSON | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
-    ) -> Any:
-        async with self._errors() as client:
-            return await (await client())._query_json(
-                path,
-                "POST",
-                params=dict(params or {}),
-                data=body,
-                timeout=timeout or request_timeout(),
-            )
-
-    @staticmethod
-    def _timeout_param(timeout: int | None) -> dict[str, int]:
-        return {} if timeout is None else {"t": timeout}
-
     async def start_container(self, ref: str) -> None:
-        await self._post(f"containers/{ref}/start", timeout=request_timeout(long=True))
+        # Ours: aiodocker's ``start`` takes no timeout, and a start may take longer than
+        # a read may (see request_timeout).
+        async def start(docker: aiodocker.Docker) -> None:
+            long = request_timeout(long=True)
+            async with _request(docker, "POST", f"containers/{ref}/start", timeout=long):
+                pass
+
+        await self._call(start)
 
     async def stop_container(self, ref: str, timeout: int | None = None) -> None:
-        await self._post(
-            f"containers/{ref}/stop",
-            self._timeout_param(timeout),
-            timeout=request_timeout(long=True),
+        await self._call(
+            lambda docker: docker.containers.container(ref).stop(
+                t=timeout, timeout=request_timeout(long=True)
+            )
         )
 
     async def restart_container(self, ref: str, timeout: int | None = None) -> None:
-        await self._post(
-            f"containers/{ref}/restart",
-            self._timeout_param(timeout),
-            timeout=request_timeout(long=True),
+        await self._call(
+            lambda docker: docker.containers.container(ref).restart(
+                t=timeout, timeout=request_timeout(long=True)
+            )
         )
 
     async def pause_container(self, ref: str) -> None:
-        await self._post(f"containers/{ref}/pause")
+        await self._call(lambda docker: docker.containers.container(ref).pause())
 
     async def unpause_container(self, ref: str) -> None:
-        await self._post(f"containers/{ref}/unpause")
+        await self._call(lambda docker: docker.containers.container(ref).unpause())
 
     async def remove_container(
         self, ref: str, *, force: bool = False, volumes: bool = False
     ) -> None:
-        async with self._errors() as client:
-            await (await client())._query_json(
-                f"containers/{ref}",
-                "DELETE",
-                params={"force": "1" if force else "0", "v": "1" if volumes else "0"},
-                timeout=request_timeout(long=True),
+        await self._call(
+            lambda docker: docker.containers.container(ref).delete(
+                force=force, v=volumes, timeout=request_timeout(long=True)
             )
+        )
 
     async def create_container(self, config: JSON, name: str | None = None) -> str:
-        params = {"name": name} if name else {}
-        found = await self._post("containers/create", params, config)
-        return str(found["Id"]) if isinstance(found, dict) and "Id" in found else ""
+        created = await self._call(lambda docker: docker.containers.create(config, name=name))
+        return str(created.id)
 
     async def list_images(self) -> list[JSON]:
-        found = await self._get("images/json")
+        found = await self._call(lambda docker: docker.images.list())
         return found if isinstance(found, list) else []
 
     async def inspect_image(self, ref: str) -> JSON | None:
-        return await self._get_or_none(f"images/{ref}/json")
+        return await self._or_none(lambda docker: docker.images.inspect(ref))
 
     async def build_image(self, context: bytes, tag: str, labels: Mapping[str, str]) -> None:
-        async with self._errors() as client:
-            await (await client()).images.build(
+        await self._call(
+            lambda docker: docker.images.build(
                 fileobj=io.BytesIO(context),
                 encoding="gzip",
                 tag=tag,
@@ -338,10 +392,10 @@ class DockerBackend:
                 pull=False,
                 timeout=request_timeout(long=True),
             )
+        )
 
     async def remove_image(self, ref: str) -> None:
-        async with self._errors() as client:
-            await (await client())._query_json(f"images/{ref}", "DELETE")
+        await self._call(lambda docker: docker.images.delete(ref))
 
     async def _drop_client(self, docker: aiodocker.Docker) -> None:
         """Close the shared client, if ``docker`` still is it (else it was dropped already)."""

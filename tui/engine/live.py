@@ -28,13 +28,14 @@ from tui.core.backend import (
     EnginePermissionDenied,
     EngineUnavailable,
 )
-from tui.core.model import Container, DaemonFacts, Event, HostFacts, KernelView
+from tui.core.model import Container, CounterSample, DaemonFacts, Event, HostFacts, KernelView
 from tui.core.parse import (
     parse_container,
     parse_container_summary,
     parse_engine,
     parse_event,
     parse_network,
+    parse_stats,
     parse_time,
 )
 from tui.core.state import (
@@ -139,6 +140,9 @@ class Live:
         self._kernel = kernel if backend.local else None
         self.sample_interval = sample_interval
         self._plumbing_due = asyncio.Event()
+        # A remote engine's rates: the one container whose stats are asked for.
+        self._stats_of: str | None = None
+        self._stats_moved = asyncio.Event()
         self._last_event: Event | None = None
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
@@ -239,6 +243,7 @@ class Live:
             loop.create_task(self._host_loop()),
             loop.create_task(self._plumbing_loop()),
             loop.create_task(self._sampling_loop()),
+            loop.create_task(self._stats_loop()),
         ]
         for helper in helpers:
             helper.add_done_callback(_log_failure)
@@ -455,6 +460,62 @@ class Live:
         while True:
             await self.sample()
             await asyncio.sleep(self.sample_interval)
+
+    # a remote engine's rates: one container's one-shot stats -----------------------
+
+    def sample_stats_of(self, container_id: str | None) -> None:
+        """A remote engine (its kernel is out of reach): sample this container's rates
+        from the engine's one-shot stats, every ``sample_interval``; None stops. One
+        container at a time (the one the user looks at), never a stream."""
+        if container_id != self._stats_of:
+            self._stats_of = container_id
+            self._stats_moved.set()
+
+    async def _stats_loop(self) -> None:
+        if self.backend.local or self.sample_interval <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        while True:
+            self._stats_moved.clear()
+            target = self._stats_of
+            if target is None:
+                self._forget_stats()
+                await self._stats_moved.wait()
+                continue
+            started = loop.time()
+            await self._sample_stats(target)
+            # Every interval from the last ask's start (an answer may take a while); a
+            # new selection is asked for at once.
+            rest = self.sample_interval - (loop.time() - started)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stats_moved.wait(), max(rest, 0.0))
+
+    async def _sample_stats(self, container_id: str) -> None:
+        """One answer of the engine's stats as a sample; a refusal is a marker on the
+        container, never the session's end (a lost engine is the stream's to tell)."""
+        try:
+            document = await self.backend.container_stats(container_id)
+        except EngineError as exc:
+            sample = CounterSample(
+                self.state.traffic.time or 0.0, missing={container_id: f"stats: {exc}"}
+            )
+        except Exception as exc:
+            logging.getLogger("netdock").error("reading stats failed", exc_info=exc)
+            return
+        else:
+            sample = parse_stats(document, container_id) if document is not None else None
+        if self._stats_of != container_id:
+            return  # the selection moved on while the engine answered
+        if sample is None:  # gone, or no longer running
+            self._forget_stats()
+        else:
+            self.apply(CountersSampled(sample))
+
+    def _forget_stats(self) -> None:
+        """No container sampled: no rates kept (a later one starts from a fresh reading)."""
+        traffic = self.state.traffic
+        if traffic.interfaces or traffic.missing:
+            self.apply(CountersSampled(CounterSample(traffic.time or 0.0)))
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -20,7 +20,7 @@ from textual.dom import DOMNode
 from textual.lazy import Lazy
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
-from tui.core.audit import Finding, assess
+from tui.core.audit import Assessment, Finding, assess
 from tui.core.backend import EngineError
 from tui.core.changes import ChangeLog
 from tui.core.config import Config
@@ -157,9 +157,7 @@ class NetdockApp(ContainerActions, App[None]):
         self._repaint_cost = 0.0
         self._repainted_at = 0.0
         # Per engine: what its analyses read, and what they found.
-        self._analysed: dict[
-            int, tuple[tuple[object, ...], tuple[Conflict, ...], tuple[Finding, ...]]
-        ] = {}
+        self._analysed: dict[int, tuple[tuple[object, ...], tuple[Conflict, ...], Assessment]] = {}
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
@@ -337,7 +335,20 @@ class NetdockApp(ContainerActions, App[None]):
                 self.follow_actions()
             case "networks":
                 self.networks.show_state(state)
+        self._follow_stats()
         self.call_after_refresh(self._analyse)
+
+    def _follow_stats(self) -> None:
+        """A remote engine's rates come from its stats, for the running container selected
+        in the containers tab only: none on another tab, none for the other engines."""
+        selected = None
+        if self.query_one(TabbedContent).active == "containers":
+            container = self.containers.selected
+            if container is not None and container.running:
+                selected = (self.containers.selected_engine, container.id)
+        for index, live in enumerate(self.engines.lives):
+            one = selected[1] if selected is not None and selected[0] == index else None
+            live.sample_stats_of(one)
 
     def _analyse(self) -> None:
         if not self.containers.is_attached:
@@ -349,9 +360,9 @@ class NetdockApp(ContainerActions, App[None]):
             # No answer yet, or only the list's summaries: no guesses meanwhile.
             state = engine.state  # the latest: a burst's analyses are never all put off
             if state.known:
-                conflicted, found = self._analyses(engine.index)
+                conflicted, assessment = self._analyses(engine.index)
                 conflicts.append(conflicted)
-                findings.append(found)
+                findings.append(assessment.findings)
                 self.changelogs[engine.index].observe(
                     state, self.now(), conflicts[-1], findings[-1]
                 )
@@ -359,7 +370,7 @@ class NetdockApp(ContainerActions, App[None]):
                 # A new container not inspected yet: the last analyses stand until it is
                 # (the marks and counts do not blink).
                 conflicts.append(last[1])
-                findings.append(last[2])
+                findings.append(last[2].findings)
             else:
                 conflicts.append(())
                 findings.append(())
@@ -386,7 +397,9 @@ class NetdockApp(ContainerActions, App[None]):
                 known = conflicts[one_at] if one_at is not None else None
                 self.ports.show_state(state, known)
             case "security":
-                self.security.show_state(state)
+                # Until the engine has answered in full there is nothing to audit.
+                known = self._analyses(one)[1] if state.known else None
+                self.security.show_state(state, known)
             case "timeline":
                 log = self.changelogs[one]
                 self.timeline.show(log.changes, log.total, self.history)
@@ -412,15 +425,16 @@ class NetdockApp(ContainerActions, App[None]):
             if str(tab.label) != label:
                 tab.label = label
 
-    def _analyses(self, engine: int) -> tuple[tuple[Conflict, ...], tuple[Finding, ...]]:
-        """An engine's collisions and findings, computed again only when what they read
-        changed (not on a new sample of the counters, every second)."""
+    def _analyses(self, engine: int) -> tuple[tuple[Conflict, ...], Assessment]:
+        """An engine's collisions and audit, computed again only when what they read
+        changed (not on a new sample of the counters, every second, nor on a repaint): the
+        header, the marks, the timeline and the security tab all take them from here."""
         state = self.engines.states[engine]
         read = (state.containers, state.networks, state.host, state.daemon)
         known = self._analysed.get(engine)
         if known is None or any(a is not b for a, b in zip(known[0], read, strict=True)):
-            found = assess(state, self.config.accept).findings
-            known = self._analysed[engine] = (read, find_conflicts(state), found)
+            assessment = assess(state, self.config.accept)
+            known = self._analysed[engine] = (read, find_conflicts(state), assessment)
         return known[1], known[2]
 
     # actions ---------------------------------------------------------------
@@ -469,6 +483,7 @@ class NetdockApp(ContainerActions, App[None]):
     def on_containers_tab_selected(self) -> None:
         if self.containers.is_attached:  # not a selection that arrives as the app exits
             self.refresh_bindings()
+            self._follow_stats()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         for table in event.pane.query(KeyedTable):  # a tab mounted late catches up

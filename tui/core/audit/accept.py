@@ -147,15 +147,6 @@ def apply_acceptances(findings: Iterable[Finding], acceptances: Iterable[Accepta
     return Assessment(tuple(sorted(counted, key=Finding.sort_key)), tuple(accepted))
 
 
-# The last assessment: the tab, the header and the table's marks ask for the same one.
-_last: tuple[HostState, tuple[Acceptance, ...], Assessment] | None = None
-
-
 def assess(state: HostState, acceptances: tuple[Acceptance, ...] = ()) -> Assessment:
     """The audit of ``state`` with ``acceptances`` applied."""
-    global _last
-    if _last is not None and _last[0] is state and _last[1] == acceptances:
-        return _last[2]
-    assessment = apply_acceptances(audit(state), acceptances)
-    _last = (state, acceptances, assessment)
-    return assessment
+    return apply_acceptances(audit(state), acceptances)

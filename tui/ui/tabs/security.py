@@ -252,11 +252,13 @@ class SecurityTab(Vertical):
     def findings_tree(self) -> KeyedTree[Item]:
         return self.query_one("#findings-tree", KeyedTree)
 
-    def show_state(self, state: HostState) -> None:
-        """Audit ``state`` and bring the tree in line with the findings, in place."""
+    def show_state(self, state: HostState, assessment: Assessment | None = None) -> None:
+        """Bring the tree in line with the findings of ``state``, in place: its
+        ``assessment`` when the caller has it already, else the tab's own audit of it."""
         self._state = state
-        # Until the engine has answered in full there is nothing to audit, not "no findings".
-        assessment = assess(state if state.known else HostState(), self.accept)
+        if assessment is None:
+            # Until the engine has answered in full there is nothing to audit, not "no findings".
+            assessment = assess(state if state.known else HostState(), self.accept)
         self.query_one("#security-summary", Static).update(summary_text(assessment, state))
         if assessment == self.assessment:
             return
