@@ -398,8 +398,8 @@ class NetdockApp(ContainerActions, App[None]):
                 self.ports.show_state(state, known)
             case "security":
                 # Until the engine has answered in full there is nothing to audit.
-                known = self._analyses(one)[1] if state.known else None
-                self.security.show_state(state, known)
+                assessed = self._analyses(one)[1] if state.known else None
+                self.security.show_state(state, assessed)
             case "timeline":
                 log = self.changelogs[one]
                 self.timeline.show(log.changes, log.total, self.history)
