@@ -31,6 +31,7 @@ from tui.ui.screens.launcher import LauncherScreen
 from tui.ui.tabs.containers import ContainersTab
 
 DEFAULT = "unix:///var/run/docker.sock"
+STOP_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def test_several_engines_in_the_order_given_and_one_that_does_not_answer(
 
 def docker_context(config: Path, *argv: str) -> None:
     env = {**os.environ, "DOCKER_CONFIG": str(config)}
-    subprocess.run([DOCKER, "context", *argv], check=True, capture_output=True, env=env)
+    subprocess.run([DOCKER, "context", *argv], check=True, capture_output=True, env=env, timeout=60)
 
 
 def test_contexts_made_by_the_docker_cli_with_their_tls_files(
@@ -156,7 +157,9 @@ def test_bad_engines_are_one_line_each(remote, capsys, tmp_path, monkeypatch):
     stranger.mkdir()
     config_file = remote.ssh_dir / "ssh_config"
     other = tmp_path / "other"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True, timeout=60
+    )
     (tmp_path / "ssh_config").write_text(
         config_file.read_text().replace(str(remote.ssh_dir / "id"), str(other))
     )
@@ -202,10 +205,19 @@ async def test_a_half_open_link_shows_as_reconnecting_and_recovers(remote):
             30,
         )
     finally:
-        follow.cancel()
-        await asyncio.gather(follow, return_exceptions=True)
-        await live.backend.close()
+        await stop_following(live, follow)
         remote.docker("rm", "-f", "while-away", check=False)
+
+
+async def stop_following(live: Live, follow: asyncio.Task[None]) -> None:
+    """Cancel the pipeline and close its clients, each in bounded time: a pipeline that
+    ignored the cancel fails the test instead of hanging it."""
+    follow.cancel()
+    async with asyncio.timeout(STOP_SECONDS):
+        await asyncio.gather(follow, return_exceptions=True)
+    assert follow.cancelled(), "the pipeline went on after its cancel"
+    async with asyncio.timeout(STOP_SECONDS):
+        await live.backend.close()
 
 
 # The dashboard with several engines ------------------------------------------------------
