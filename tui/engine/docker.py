@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from tui.core.backend import (
     JSON,
@@ -145,13 +146,37 @@ class DockerBackend:
                 exc, aiodocker.DockerError | aiohttp.ClientError | OSError | TimeoutError
             ):
                 raise
-            error = translate(exc, self.where)
+            error = await self._in_words(exc, translate(exc, self.where))
             if isinstance(error, EngineUnavailable):
-                if self._ssh is not None and self._ssh.failure:
-                    error = EngineUnavailable(f"ssh to {self.where} failed: {self._ssh.failure}")
                 for docker in used:
                     await self._drop_client(docker)
             raise error from exc
+
+    async def _in_words(self, exc: BaseException, error: EngineError) -> EngineError:
+        """``error``, or what the transport says went wrong, naming the engine: a
+        certificate either side refused, ssh's own reason, plain HTTP to a TLS port."""
+        if isinstance(error, EngineUnavailable):
+            if self._ssh is not None and self._ssh.failure:
+                return EngineUnavailable(f"ssh to {self.where} failed: {self._ssh.failure}")
+            if self._endpoint.tls is not None and self._ssl is not None:
+                # Imported when a TLS call failed: ssl is not needed before.
+                from tui.engine.tlsfailure import handshake, timed_out, tls_failure
+
+                parts = urlsplit(self.endpoint)
+                address = parts.hostname or self.endpoint
+                reason = tls_failure(exc, self._endpoint.tls, address)
+                if reason is None and not timed_out(exc):
+                    probed = await handshake(address, parts.port or 2376, self._ssl)
+                    reason = tls_failure(probed, self._endpoint.tls, address) if probed else None
+                if reason:
+                    return EngineUnavailable(f"engine {self.where}: {reason}")
+        elif isinstance(error, EngineRefused) and "HTTP request to an HTTPS server" in str(error):
+            return EngineRefused(
+                f"engine {self.where} speaks TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, "
+                "or use a context with TLS files",
+                400,
+            )
+        return error
 
     async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         async with self._errors() as client:
