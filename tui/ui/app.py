@@ -166,8 +166,9 @@ class NetdockApp(ContainerActions, App[None]):
         self.header = EngineHeader(id="header")
         self.containers = ContainersTab(self.now, self.engines, id="containers-tab")
         self.networks = NetworksTab(id="networks-tab")
-        self.ports = PortsTab(id="ports-tab")
-        self.security = SecurityTab(self.config.accept, id="security-tab")
+        several = self.engines.several
+        self.ports = PortsTab(several, id="ports-tab")
+        self.security = SecurityTab(self.config.accept, several, id="security-tab")
         self.timeline = TimelineTab(self.now, id="timeline-tab")
         self.topology = TopologyTab(id="topology-tab")
         yield self.header
@@ -322,7 +323,8 @@ class NetdockApp(ContainerActions, App[None]):
         # the whole host (collisions, findings: O(containers)) follow right after that frame.
         self._show_header()
         busy = self.marks_for(self.all_containers())
-        # The other tabs show one engine: the one in view, else the selected row's.
+        # Ports and security show the engines in view, each analysed alone; the other
+        # tabs show one engine: the one in view, else the selected row's.
         one = self.acting_engine
         state = self.engines.states[one]
         self._label_tabs(one)
@@ -360,7 +362,6 @@ class NetdockApp(ContainerActions, App[None]):
             self._segments = list(UNKNOWN_SEGMENTS)
         self._show_header()
         one = self.acting_engine
-        one_at = next((i for i, e in enumerate(shown) if e.index == one), None)
         state = self.engines.states[one]
         match self.query_one(TabbedContent).active:
             case "containers":
@@ -372,10 +373,9 @@ class NetdockApp(ContainerActions, App[None]):
                 self.containers.show_marks(marks)
                 self.containers.show_notes(notes)
             case "ports":
-                known = conflicts[one_at] if one_at is not None else None
-                self.ports.show_state(state, known)
+                self.ports.show_states(list(zip(shown, conflicts, strict=True)))
             case "security":
-                self.security.show_state(state)
+                self.security.show_states(shown)
             case "timeline":
                 log = self.changelogs[one]
                 self.timeline.show(log.changes, log.total, self.history)
@@ -391,12 +391,15 @@ class NetdockApp(ContainerActions, App[None]):
             self.header.show_state(self.engines.states[0], self._segments, read_only=self.read_only)
 
     def _label_tabs(self, one: int) -> None:
-        """With several engines, each one-engine tab says which engine it shows."""
+        """With several engines, each tab of one engine says which engine it shows (ports
+        and security show every engine in view: they name the one, if one is)."""
         if not self.engines.several:
             return
         tabs = self.query_one(TabbedContent)
+        view = self.engines.view
         for pane in ("networks", "ports", "security", "timeline", "topology"):
-            label = f"{TABS[pane]} · {self.engines.labels[one]}"
+            shows = view if pane in ("ports", "security") else one
+            label = TABS[pane] if shows is None else f"{TABS[pane]} · {self.engines.labels[shows]}"
             tab = tabs.get_tab(pane)
             if str(tab.label) != label:
                 tab.label = label
