@@ -18,7 +18,7 @@ import pytest
 from engine_helpers import DOCKER, SLEEP, TEST_IMAGE
 from private_engine import PrivateEngine
 from remote_engine import RemoteEngine, make_certificates
-from test_actions_engine import lab_labels
+from test_actions_engine import free_port, lab_labels
 from test_app import until as until_app
 
 from tui.cli import main
@@ -339,6 +339,56 @@ async def test_two_engines_side_by_side_each_followed_live(remote, ssh_config, l
             await pilot.press("q")
         finally:
             remote.docker("rm", "-f", "arrived", check=False)
+
+
+async def test_two_hosts_each_binding_a_port_in_the_ports_and_security_tabs(remote, lab):
+    # The same host port on each engine: a collision on neither (two hosts), each row
+    # saying whose it is.
+    port = str(free_port())
+    near = lab.run("-p", f"{port}:80", TEST_IMAGE, *SLEEP, name="near-port")
+    remote.docker("run", "-d", "--name", "far-port", "-p", f"{port}:80", TEST_IMAGE, *SLEEP)
+    try:
+        (far,) = resolve_endpoints([("host", remote.tls_url)], env=remote.tls_env())
+        app = NetdockApp([Live(DockerBackend(resolve_endpoint())), Live(DockerBackend(far))])
+        there = f"{remote.address}:2376"
+
+        def bound() -> dict[str, tuple[str, str]]:
+            """Container -> (engine, mark) of the rows on the port."""
+            table = app.ports.table
+            found = [table.get_row(key) for key in table.order]
+            return {str(r[5]): (str(r[1]), str(r[0]).strip()) for r in found if str(r[3]) == port}
+
+        async with app.run_test(size=(220, 50)) as pilot:
+            await pilot.press("3")
+            await until_app(
+                pilot,
+                lambda: {near: ("local", ""), "far-port": (there, "")}.items() <= bound().items(),
+                timeout=30,
+            )
+            await pilot.press("4")
+            branches = lambda: [str(n.label) for n in app.security.findings_tree.root.children]  # noqa: E731
+            await until_app(
+                pilot,
+                lambda: (
+                    [b.split("  ")[0] for b in branches()] == ["local", there]
+                    and "unknown" not in " ".join(branches())
+                ),
+                timeout=15,
+            )
+            # ND-PORT-ALL-INTERFACES names each engine's own container under its branch.
+            tree = app.security.findings_tree
+            subjects = {
+                str(engine.label).split("  ")[0]: " ".join(
+                    str(check.label) + " ".join(str(f.label) for f in check.children)
+                    for severity in engine.children
+                    for check in severity.children
+                )
+                for engine in tree.root.children
+            }
+            assert "far-port" in subjects[there] and "far-port" not in subjects["local"]
+            await pilot.press("q")
+    finally:
+        remote.docker("rm", "-f", "far-port", check=False)
 
 
 async def test_an_engine_that_stops_leaves_the_other_live(lab):
