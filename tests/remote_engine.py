@@ -158,6 +158,13 @@ class RemoteEngine(PrivateEngine):
         verb = "-I" if drop else "-D"
         _run(*self.in_netns("iptables", verb, "INPUT", "-i", "eth-nd", "-j", "DROP"))
 
+    def drop_connection(self, port: int, drop: bool) -> None:
+        """Blackhole one TCP connection of this host's (by its local ``port``) in the
+        namespace, the others going on, or mend it."""
+        verb = "-I" if drop else "-D"
+        rule = ("-i", "eth-nd", "-p", "tcp", "-s", self.host_address, "--sport", str(port))
+        _run(*self.in_netns("iptables", verb, "INPUT", *rule, "-j", "DROP"))
+
     def stop(self) -> None:
         try:
             if self.sshd is not None and self.sshd.poll() is None:

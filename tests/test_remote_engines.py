@@ -274,6 +274,44 @@ async def stop_following(live: Live, follow: asyncio.Task[None]) -> None:
         await live.backend.close()
 
 
+async def test_a_dead_stream_is_noticed_while_the_engine_answers_pings(remote):
+    # Only the event stream's connection is blackholed (a NAT entry dropped): the pings,
+    # on a connection of their own, are answered all along.
+    (endpoint,) = resolve_endpoints([("host", remote.tls_url)], env=remote.tls_env())
+    backend = DockerBackend(endpoint)
+    live = Live(backend)
+    follow = asyncio.create_task(live.run())
+    try:
+        assert await until(
+            lambda: live.state.connection.link is Link.LIVE and backend.stream_address, 30
+        )
+        stream = backend.stream_address
+        assert stream is not None
+        remote.drop_connection(stream[1], True)
+        try:
+            # TCP keepalive's bound is 10 s; the rest is margin for a loaded machine.
+            assert await until(lambda: live.state.connection.link is Link.RECONNECTING, 15)
+            link, message = live.state.connection.link, live.state.connection.message
+            assert "did not answer in time" not in message, (link, message)
+            # A new stream on a new connection: live again while that one stays dead.
+            assert await until(
+                lambda: (
+                    live.state.connection.link is Link.LIVE and backend.stream_address != stream
+                ),
+                30,
+            )
+            remote.docker("run", "-d", "--name", "after-the-stream", TEST_IMAGE, *SLEEP)
+            assert await until(
+                lambda: "after-the-stream" in {c.name for c in live.state.containers.values()},
+                15,
+            )
+        finally:
+            remote.drop_connection(stream[1], False)
+    finally:
+        await stop_following(live, follow)
+        remote.docker("rm", "-f", "after-the-stream", check=False)
+
+
 # The dashboard with several engines ------------------------------------------------------
 
 

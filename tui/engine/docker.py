@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,36 @@ def request_timeout(*, long: bool = False) -> aiohttp.ClientTimeout:
     out the container's own stop timeout (``long``), which may be longer."""
     _, aiohttp = _aio()
     return aiohttp.ClientTimeout(connect=5) if long else aiohttp.ClientTimeout(total=30, connect=5)
+
+
+# The event stream's TCP connection is probed by the kernel after this many quiet seconds,
+# then every interval, and given up after so many unanswered probes: a stream whose
+# peer vanished (a dropped NAT entry, that one connection blackholed) ends within 10 s,
+# even while the pings, on a connection of their own, are answered.
+KEEPALIVE_IDLE = 4
+KEEPALIVE_INTERVAL = 2
+KEEPALIVE_PROBES = 3
+_KEEPALIVE_OPTIONS = (
+    ("TCP_KEEPIDLE", KEEPALIVE_IDLE),
+    ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL),
+    ("TCP_KEEPCNT", KEEPALIVE_PROBES),
+)
+
+
+def keep_alive(response: aiohttp.ClientResponse) -> tuple[str, int] | None:
+    """Turn on TCP keepalive for the response's connection; its local address, or None
+    when it is not TCP (a unix socket, ssh's)."""
+    connection = response.connection
+    transport = connection.transport if connection is not None else None
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return None
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in _KEEPALIVE_OPTIONS:
+        if hasattr(socket, name):  # Linux's names; elsewhere the system's defaults
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+    address = sock.getsockname()
+    return str(address[0]), int(address[1])
 
 
 def translate(exc: BaseException, endpoint: str) -> EngineError:
@@ -80,6 +111,8 @@ class DockerBackend:
         self._docker: aiodocker.Docker | None = None
         self._streams: set[aiodocker.Docker] = set()
         self._importing: asyncio.Future[tuple[Any, Any]] | None = None
+        self.stream_address: tuple[str, int] | None = None
+        """The local address of the event stream's TCP connection (None: not TCP)."""
 
     @property
     def endpoint(self) -> str:
@@ -247,6 +280,7 @@ class DockerBackend:
                 async with docker._query(
                     "events", params=params, timeout=request_timeout(long=True)
                 ) as response:
+                    self.stream_address = keep_alive(response)
                     async for line in response.content:
                         if not line.strip():
                             continue
