@@ -129,8 +129,14 @@ async def test_ports_and_security_show_each_engine_in_view_on_its_own():
         await pilot.press("e")
         await until(pilot, lambda: ports_engines(app) == {"local"})
         assert str(bar.get_tab("ports").label) == "Ports [3] · local"
+        # The next: every tab names it (the containers table, not on screen, still holds
+        # the rows of the view before).
+        await pilot.press("e")
+        await until(pilot, lambda: ports_engines(app) == {"10.0.0.2:2376"})
+        for pane, label in [("ports", "Ports [3]"), ("networks", "Networks [2]")]:
+            assert str(bar.get_tab(pane).label) == f"{label} · 10.0.0.2:2376"
         # The audit: a branch per engine, each engine's findings under it.
-        await pilot.press("e", "e", "e")
+        await pilot.press("e", "e")
         await pilot.press("4")
         await until(pilot, lambda: len(tree_branches(app)) == 3)
         branches = tree_branches(app)

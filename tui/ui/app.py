@@ -225,13 +225,15 @@ class NetdockApp(ContainerActions, App[None]):
     @property
     def acting_engine(self) -> int:
         """The engine an action acts on and the one-engine tabs show: the launcher's, else
-        the selected row's, else the one in view (the first when all are)."""
+        the one in view, else the selected row's (the first engine's when none is)."""
         if self._launch_engine is not None:
             return self._launch_engine
+        # The one in view first: the containers table is brought up to date only while on
+        # screen, so its selection may still be a row of the view before.
+        if self.engines.view is not None:
+            return self.engines.view
         selected = self.containers.selected_engine if self.containers.is_mounted else None
-        if selected is not None:
-            return selected
-        return self.engines.view or 0
+        return selected if selected is not None else 0
 
     @property
     def live(self) -> Live:
