@@ -230,8 +230,9 @@ def sweep_leftovers() -> None:
             PrivateEngine("leftover", root=owner.parent, netns=netns).stop()
 
 
-def _run(*argv: str) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True)
+def _run(*argv: str, timeout: float = 60) -> None:
+    # Bounded: a command that hangs fails the test instead of holding the suite.
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise PrivateEngineError(f"{' '.join(argv)}: {done.stderr.strip()}")
 

@@ -3,7 +3,8 @@
 ``RemoteEngine`` is a ``PrivateEngine`` whose namespace gets one end of a veth pair
 (the other end stays here), an address on each end, a dockerd listening with
 ``--tlsverify`` on the namespace's address (certificates made here with openssl: a
-CA, a server certificate whose IP SAN is that address, a client certificate) and an
+CA, a server certificate whose IP SAN is that address, a client certificate), and on a
+second address its certificate does not name (``unnamed_address``), and an
 ``sshd`` on a test port that lets in the key made here. Traffic goes only to that
 namespace. ``ssh_path`` holds an ``ssh`` wrapper that adds the test's client config
 (identity, known hosts): put it first on PATH, as a user's own ssh config would be.
@@ -32,15 +33,18 @@ def _openssl(*argv: str) -> None:
     _run("openssl", *argv)
 
 
-def make_certificates(directory: Path, address: str) -> None:
-    """ca.pem, server-{cert,key}.pem (IP SAN ``address``) and the client's cert.pem, key.pem."""
+def make_certificates(directory: Path, address: str | None) -> None:
+    """ca.pem, server-{cert,key}.pem (IP SAN ``address``) and the client's cert.pem, key.pem;
+    with no ``address``, a CA and a client's certificate only."""
     d = directory
+    d.mkdir(parents=True, exist_ok=True)
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-             "-subj", "/CN=netdock test CA", "-keyout", str(d / "ca-key.pem"),
+             "-subj", f"/CN=netdock test CA {d.name}", "-keyout", str(d / "ca-key.pem"),
              "-out", str(d / "ca.pem"))  # fmt: skip
-    (d / "server.ext").write_text(f"subjectAltName=IP:{address}\nextendedKeyUsage=serverAuth\n")
+    if address:
+        (d / "server.ext").write_text(f"subjectAltName=IP:{address}\nextendedKeyUsage=serverAuth\n")
     (d / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
-    for who in ("server", "client"):
+    for who in ("server", "client") if address else ("client",):
         _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={who}",
                  "-keyout", str(d / f"{who}-key.pem"), "-out", str(d / f"{who}.csr"))  # fmt: skip
         _openssl("x509", "-req", "-in", str(d / f"{who}.csr"), "-CA", str(d / "ca.pem"),
@@ -53,11 +57,14 @@ def make_certificates(directory: Path, address: str) -> None:
 class RemoteEngine(PrivateEngine):
     def __init__(self, name: str, *flags: str) -> None:
         super().__init__(name, *flags)
-        # A /30 of its own in 10.254.0.0/16: this host's end .1, the engine's end .2.
-        block = random.randrange(0, 1 << 14) * 4
-        self.subnet = f"10.254.{block >> 8}.{block & 0xFC}"
-        self.host_address = f"10.254.{block >> 8}.{(block & 0xFC) + 1}"
-        self.address = f"10.254.{block >> 8}.{(block & 0xFC) + 2}"
+        # A /29 of its own in 10.254.0.0/16: this host's end .1, the engine's end .2, and
+        # .3 another address of the engine's, which its certificate does not name.
+        block = random.randrange(0, 1 << 13) * 8
+        net = f"10.254.{block >> 8}"
+        self.subnet = f"{net}.{block & 0xF8}"
+        self.host_address = f"{net}.{(block & 0xF8) + 1}"
+        self.address = f"{net}.{(block & 0xF8) + 2}"
+        self.unnamed_address = f"{net}.{(block & 0xF8) + 3}"
         self.veth = f"ndv{self.netns[-6:]}"
         self.certs = self.root / "certs"
         self.ssh_dir = self.root / "ssh"
@@ -66,6 +73,7 @@ class RemoteEngine(PrivateEngine):
         self.flags = (
             *flags,
             "-H", f"tcp://{self.address}:{TLS_PORT}",
+            "-H", f"tcp://{self.unnamed_address}:{TLS_PORT}",
             "--tlsverify",
             "--tlscacert", str(self.certs / "ca.pem"),
             "--tlscert", str(self.certs / "server-cert.pem"),
@@ -93,9 +101,10 @@ class RemoteEngine(PrivateEngine):
         _run(*self.in_netns("ip", "link", "set", "lo", "up"))
         _run("ip", "link", "add", self.veth, "type", "veth", "peer", "name", "eth-nd",
              "netns", self.netns)  # fmt: skip
-        _run("ip", "addr", "add", f"{self.host_address}/30", "dev", self.veth)
+        _run("ip", "addr", "add", f"{self.host_address}/29", "dev", self.veth)
         _run("ip", "link", "set", self.veth, "up")
-        _run(*self.in_netns("ip", "addr", "add", f"{self.address}/30", "dev", "eth-nd"))
+        for address in (self.address, self.unnamed_address):
+            _run(*self.in_netns("ip", "addr", "add", f"{address}/29", "dev", "eth-nd"))
         _run(*self.in_netns("ip", "link", "set", "eth-nd", "up"))
         make_certificates(self.certs, self.address)
         self._launch()
@@ -148,6 +157,13 @@ class RemoteEngine(PrivateEngine):
         """Half-open the link (iptables DROP in the namespace) or mend it."""
         verb = "-I" if drop else "-D"
         _run(*self.in_netns("iptables", verb, "INPUT", "-i", "eth-nd", "-j", "DROP"))
+
+    def drop_connection(self, port: int, drop: bool) -> None:
+        """Blackhole one TCP connection of this host's (by its local ``port``) in the
+        namespace, the others going on, or mend it."""
+        verb = "-I" if drop else "-D"
+        rule = ("-i", "eth-nd", "-p", "tcp", "-s", self.host_address, "--sport", str(port))
+        _run(*self.in_netns("iptables", verb, "INPUT", *rule, "-j", "DROP"))
 
     def stop(self) -> None:
         try:

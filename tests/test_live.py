@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fakes import FakeBackend
+from fakes import FakeBackend, container_event
 
 from tui.core.backend import EngineRefused
 from tui.core.document import gateway_of
@@ -74,3 +74,20 @@ def test_a_malformed_gateway_is_no_gateway():
     odd = Container("c", "c", "i", "running", "b", (Endpoint("b", "n", "172.17.0.2", 16, "x"),))
     state = reduce(HostState(), Resynced((odd,), (network,)))
     assert gateway_of(state, network, network.subnets[0]) is None
+
+
+async def test_cancelling_the_pipeline_ends_it_even_as_an_event_arrives():
+    """A cancellation that comes as the wait for the next event ends must not be lost
+    (Python 3.11's ``wait_for`` drops it): whoever awaits the pipeline would wait forever."""
+    for yields in range(12):
+        backend = FakeBackend()
+        live = Live(backend)
+        task = asyncio.create_task(live.run())
+        await until(lambda live=live: live.state.connection.link is Link.LIVE)
+        cid = next(iter(backend.containers))
+        backend.push(container_event("exec_start: sh", cid))
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=2)
+        assert task in done, f"still following after a cancel {yields} steps after an event"

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,8 @@ from pathlib import Path
 import pytest
 from engine_helpers import DOCKER, SLEEP, TEST_IMAGE
 from private_engine import PrivateEngine
-from remote_engine import RemoteEngine
-from test_actions_engine import lab_labels
+from remote_engine import RemoteEngine, make_certificates
+from test_actions_engine import free_port, lab_labels
 from test_app import shown_names, visible_text
 from test_app import until as until_app
 
@@ -33,6 +34,7 @@ from tui.ui.screens.launcher import LauncherScreen
 from tui.ui.tabs.containers import ContainersTab
 
 DEFAULT = "unix:///var/run/docker.sock"
+STOP_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,23 @@ def remote() -> Iterator[RemoteEngine]:
         engine.load_test_image()
         engine.docker("run", "-d", "--name", "far-away", TEST_IMAGE, *SLEEP)
         yield engine
+
+
+@pytest.fixture(scope="module")
+def stranger(remote: RemoteEngine) -> Path:
+    """Another CA, and a client certificate it signed: neither is the remote engine's."""
+    make_certificates(remote.root / "stranger", None)
+    return remote.root / "stranger"
+
+
+def tls_env(directory: Path, ca: Path, client: Path) -> dict[str, str]:
+    """DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for a directory of ``ca``'s ca.pem and
+    ``client``'s cert.pem and key.pem."""
+    directory.mkdir()
+    shutil.copy(ca / "ca.pem", directory / "ca.pem")
+    for name in ("cert.pem", "key.pem"):
+        shutil.copy(client / name, directory / name)
+    return {"DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(directory)}
 
 
 @pytest.fixture
@@ -108,7 +127,7 @@ def test_several_engines_in_the_order_given_and_one_that_does_not_answer(
 
 def docker_context(config: Path, *argv: str) -> None:
     env = {**os.environ, "DOCKER_CONFIG": str(config)}
-    subprocess.run([DOCKER, "context", *argv], check=True, capture_output=True, env=env)
+    subprocess.run([DOCKER, "context", *argv], check=True, capture_output=True, env=env, timeout=60)
 
 
 def test_contexts_made_by_the_docker_cli_with_their_tls_files(
@@ -137,6 +156,23 @@ def test_contexts_made_by_the_docker_cli_with_their_tls_files(
     assert code == 0 and "error" in entries[1] and remote.tls_url in entries[1]["error"]
 
 
+def refused_key(remote: RemoteEngine, tmp_path: Path) -> Path:
+    """A directory with an ``ssh`` that offers a key the remote host does not know."""
+    stranger = tmp_path / "bin"
+    stranger.mkdir()
+    other = tmp_path / "other"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True, timeout=60
+    )
+    config = (remote.ssh_dir / "ssh_config").read_text()
+    (tmp_path / "ssh_config").write_text(config.replace(str(remote.ssh_dir / "id"), str(other)))
+    (stranger / "ssh").write_text(
+        f'#!/bin/sh\nexec /usr/bin/ssh -F {tmp_path / "ssh_config"} "$@"\n'
+    )
+    (stranger / "ssh").chmod(0o755)
+    return stranger
+
+
 def test_bad_engines_are_one_line_each(remote, capsys, tmp_path, monkeypatch):
     config = tmp_path / "config"
     certs = remote.certs
@@ -154,22 +190,43 @@ def test_bad_engines_are_one_line_each(remote, capsys, tmp_path, monkeypatch):
     # ssh: an unknown host key (no test config on PATH), then a key the host refuses.
     message = fails_in_one_line(capsys, "snapshot", "-H", remote.ssh_url)
     assert message.endswith("Host key verification failed.") and remote.ssh_url in message
-    stranger = tmp_path / "bin"
-    stranger.mkdir()
-    config_file = remote.ssh_dir / "ssh_config"
-    other = tmp_path / "other"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
-    (tmp_path / "ssh_config").write_text(
-        config_file.read_text().replace(str(remote.ssh_dir / "id"), str(other))
-    )
-    (stranger / "ssh").write_text(
-        f'#!/bin/sh\nexec /usr/bin/ssh -F {tmp_path / "ssh_config"} "$@"\n'
-    )
-    (stranger / "ssh").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{stranger}:{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", f"{refused_key(remote, tmp_path)}:{os.environ['PATH']}")
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     message = fails_in_one_line(capsys, "snapshot", "-H", remote.ssh_url)
     assert "Permission denied (publickey)" in message
+
+
+def test_a_wrong_certificate_is_one_line_saying_which_and_why(
+    remote, stranger, capsys, tmp_path, monkeypatch
+):
+    def fails_with(env: dict[str, str], url: str) -> str:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        return fails_in_one_line(capsys, "snapshot", "-H", url)
+
+    # Our client certificate, signed by a CA the engine does not trust.
+    env = tls_env(tmp_path / "theirs", remote.certs, stranger)
+    assert fails_with(env, remote.tls_url) == (
+        f"netdock: engine {remote.tls_url}: the engine refused the client certificate "
+        f"{tmp_path / 'theirs' / 'cert.pem'} (not signed by a CA the engine trusts, or expired)"
+    )
+    # A CA that did not sign the server's certificate: the server is not who it says.
+    env = tls_env(tmp_path / "other-ca", stranger, remote.certs)
+    assert fails_with(env, remote.tls_url) == (
+        f"netdock: engine {remote.tls_url}: the server's certificate is not signed by the CA "
+        f"in {tmp_path / 'other-ca' / 'ca.pem'}"
+    )
+    # The right CA, but an address of the engine that its certificate does not name.
+    unnamed = f"tcp://{remote.unnamed_address}:2376"
+    assert fails_with(remote.tls_env(), unnamed) == (
+        f"netdock: engine {unnamed}: the server's certificate is not for "
+        f"{remote.unnamed_address} (it names another host)"
+    )
+    # Plain HTTP to the TLS port: the engine's 400, and what to do about it.
+    monkeypatch.delenv("DOCKER_TLS_VERIFY")
+    monkeypatch.delenv("DOCKER_CERT_PATH")
+    message = fails_in_one_line(capsys, "ports", "-H", remote.tls_url)
+    assert message.startswith(f"netdock: engine {remote.tls_url} speaks TLS: set DOCKER_TLS_VERIFY")
 
 
 async def until(condition, timeout: float) -> bool:
@@ -204,10 +261,57 @@ async def test_a_half_open_link_shows_as_reconnecting_and_recovers(remote):
             30,
         )
     finally:
-        follow.cancel()
-        await asyncio.gather(follow, return_exceptions=True)
-        await live.backend.close()
+        await stop_following(live, follow)
         remote.docker("rm", "-f", "while-away", check=False)
+
+
+async def stop_following(live: Live, follow: asyncio.Task[None]) -> None:
+    """Cancel the pipeline and close its clients, each in bounded time: a pipeline that
+    ignored the cancel fails the test instead of hanging it."""
+    follow.cancel()
+    async with asyncio.timeout(STOP_SECONDS):
+        await asyncio.gather(follow, return_exceptions=True)
+    assert follow.cancelled(), "the pipeline went on after its cancel"
+    async with asyncio.timeout(STOP_SECONDS):
+        await live.backend.close()
+
+
+async def test_a_dead_stream_is_noticed_while_the_engine_answers_pings(remote):
+    # Only the event stream's connection is blackholed (a NAT entry dropped): the pings,
+    # on a connection of their own, are answered all along.
+    (endpoint,) = resolve_endpoints([("host", remote.tls_url)], env=remote.tls_env())
+    backend = DockerBackend(endpoint)
+    live = Live(backend)
+    follow = asyncio.create_task(live.run())
+    try:
+        assert await until(
+            lambda: live.state.connection.link is Link.LIVE and backend.stream_address, 30
+        )
+        stream = backend.stream_address
+        assert stream is not None
+        remote.drop_connection(stream[1], True)
+        try:
+            # TCP keepalive's bound is 10 s; the rest is margin for a loaded machine.
+            assert await until(lambda: live.state.connection.link is Link.RECONNECTING, 15)
+            link, message = live.state.connection.link, live.state.connection.message
+            assert "did not answer in time" not in message, (link, message)
+            # A new stream on a new connection: live again while that one stays dead.
+            assert await until(
+                lambda: (
+                    live.state.connection.link is Link.LIVE and backend.stream_address != stream
+                ),
+                30,
+            )
+            remote.docker("run", "-d", "--name", "after-the-stream", TEST_IMAGE, *SLEEP)
+            assert await until(
+                lambda: "after-the-stream" in {c.name for c in live.state.containers.values()},
+                15,
+            )
+        finally:
+            remote.drop_connection(stream[1], False)
+    finally:
+        await stop_following(live, follow)
+        remote.docker("rm", "-f", "after-the-stream", check=False)
 
 
 # The dashboard with several engines ------------------------------------------------------
@@ -277,6 +381,56 @@ async def test_two_engines_side_by_side_each_followed_live(remote, ssh_config, l
             remote.docker("rm", "-f", "arrived", check=False)
 
 
+async def test_two_hosts_each_binding_a_port_in_the_ports_and_security_tabs(remote, lab):
+    # The same host port on each engine: a collision on neither (two hosts), each row
+    # saying whose it is.
+    port = str(free_port())
+    near = lab.run("-p", f"{port}:80", TEST_IMAGE, *SLEEP, name="near-port")
+    remote.docker("run", "-d", "--name", "far-port", "-p", f"{port}:80", TEST_IMAGE, *SLEEP)
+    try:
+        (far,) = resolve_endpoints([("host", remote.tls_url)], env=remote.tls_env())
+        app = NetdockApp([Live(DockerBackend(resolve_endpoint())), Live(DockerBackend(far))])
+        there = f"{remote.address}:2376"
+
+        def bound() -> dict[str, tuple[str, str]]:
+            """Container -> (engine, mark) of the rows on the port."""
+            table = app.ports.table
+            found = [table.get_row(key) for key in table.order]
+            return {str(r[5]): (str(r[1]), str(r[0]).strip()) for r in found if str(r[3]) == port}
+
+        async with app.run_test(size=(220, 50)) as pilot:
+            await pilot.press("3")
+            await until_app(
+                pilot,
+                lambda: {near: ("local", ""), "far-port": (there, "")}.items() <= bound().items(),
+                timeout=30,
+            )
+            await pilot.press("4")
+            branches = lambda: [str(n.label) for n in app.security.findings_tree.root.children]  # noqa: E731
+            await until_app(
+                pilot,
+                lambda: (
+                    [b.split("  ")[0] for b in branches()] == ["local", there]
+                    and "unknown" not in " ".join(branches())
+                ),
+                timeout=15,
+            )
+            # ND-PORT-ALL-INTERFACES names each engine's own container under its branch.
+            tree = app.security.findings_tree
+            subjects = {
+                str(engine.label).split("  ")[0]: " ".join(
+                    str(check.label) + " ".join(str(f.label) for f in check.children)
+                    for severity in engine.children
+                    for check in severity.children
+                )
+                for engine in tree.root.children
+            }
+            assert "far-port" in subjects[there] and "far-port" not in subjects["local"]
+            await pilot.press("q")
+    finally:
+        remote.docker("rm", "-f", "far-port", check=False)
+
+
 async def test_an_engine_that_stops_leaves_the_other_live(lab):
     with PrivateEngine("gone") as gone:
         (private,) = resolve_endpoints([("host", gone.host)])
@@ -296,8 +450,29 @@ async def test_an_engine_that_stops_leaves_the_other_live(lab):
             await pilot.press("q")
 
 
-async def test_an_ssh_host_that_refuses_is_a_clear_state(remote, lab):
-    # No test config on PATH: the host key is unknown to ssh.
+async def test_a_wrong_certificate_is_a_clear_state(remote, stranger, tmp_path):
+    env = tls_env(tmp_path / "other-ca", stranger, remote.certs)
+    (far,) = resolve_endpoints([("host", remote.tls_url)], env=env)
+    app = NetdockApp([Live(DockerBackend(resolve_endpoint())), Live(DockerBackend(far))])
+    async with app.run_test(size=(220, 50)) as pilot:
+        await until_app(
+            pilot, lambda: app.engines.states[1].connection.link is Link.DOWN, timeout=15
+        )
+        assert app.engines.states[0].connection.link is not Link.DOWN
+        await pilot.press("e", "e")  # the engine with the wrong CA in view: why, in the header
+        await until_app(pilot, lambda: "certificate is not signed by the CA in" in header(app))
+        assert "✕ no engine" in header(app)
+        await pilot.press("q")
+
+
+@pytest.mark.parametrize(
+    "refusal", ["Host key verification failed.", "Permission denied (publickey)."]
+)
+async def test_an_ssh_host_that_refuses_is_a_clear_state(remote, refusal, tmp_path, monkeypatch):
+    # No test config on PATH: the host key is unknown to ssh; or a key the host refuses.
+    if "publickey" in refusal:
+        monkeypatch.setenv("PATH", f"{refused_key(remote, tmp_path)}:{os.environ['PATH']}")
+        monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     (far,) = resolve_endpoints([("host", remote.ssh_url)])
     app = NetdockApp([Live(DockerBackend(resolve_endpoint())), Live(DockerBackend(far))])
     async with app.run_test(size=(220, 50)) as pilot:
@@ -305,7 +480,7 @@ async def test_an_ssh_host_that_refuses_is_a_clear_state(remote, lab):
             pilot, lambda: app.engines.states[1].connection.link is Link.DOWN, timeout=15
         )
         await pilot.press("e", "e")  # the refusing engine in view: its reason in the header
-        await until_app(pilot, lambda: "Host key verification failed." in header(app))
+        await until_app(pilot, lambda: refusal in header(app))
         assert "✕ no engine" in header(app)
         await pilot.press("q")
 

@@ -6,10 +6,12 @@ import asyncio
 import io
 import json
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from tui.core.backend import (
     JSON,
@@ -62,6 +64,36 @@ def request_timeout(*, long: bool = False) -> aiohttp.ClientTimeout:
     out the container's own stop timeout (``long``), which may be longer."""
     _, aiohttp = _aio()
     return aiohttp.ClientTimeout(connect=5) if long else aiohttp.ClientTimeout(total=30, connect=5)
+
+
+# The event stream's TCP connection is probed by the kernel after this many quiet seconds,
+# then every interval, and given up after so many unanswered probes: a stream whose
+# peer vanished (a dropped NAT entry, that one connection blackholed) ends within 10 s,
+# even while the pings, on a connection of their own, are answered.
+KEEPALIVE_IDLE = 4
+KEEPALIVE_INTERVAL = 2
+KEEPALIVE_PROBES = 3
+_KEEPALIVE_OPTIONS = (
+    ("TCP_KEEPIDLE", KEEPALIVE_IDLE),
+    ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL),
+    ("TCP_KEEPCNT", KEEPALIVE_PROBES),
+)
+
+
+def keep_alive(response: aiohttp.ClientResponse) -> tuple[str, int] | None:
+    """Turn on TCP keepalive for the response's connection; its local address, or None
+    when it is not TCP (a unix socket, ssh's)."""
+    connection = response.connection
+    transport = connection.transport if connection is not None else None
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return None
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in _KEEPALIVE_OPTIONS:
+        if hasattr(socket, name):  # Linux's names; elsewhere the system's defaults
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+    address = sock.getsockname()
+    return str(address[0]), int(address[1])
 
 
 def translate(exc: BaseException, endpoint: str) -> EngineError:
@@ -156,6 +188,8 @@ class DockerBackend:
         self._docker: aiodocker.Docker | None = None
         self._streams: set[aiodocker.Docker] = set()
         self._importing: asyncio.Future[tuple[Any, Any]] | None = None
+        self.stream_address: tuple[str, int] | None = None
+        """The local address of the event stream's TCP connection (None: not TCP)."""
 
     @property
     def endpoint(self) -> str:
@@ -222,13 +256,37 @@ class DockerBackend:
                 exc, aiodocker.DockerError | aiohttp.ClientError | OSError | TimeoutError
             ):
                 raise
-            error = translate(exc, self.where)
+            error = await self._in_words(exc, translate(exc, self.where))
             if isinstance(error, EngineUnavailable):
-                if self._ssh is not None and self._ssh.failure:
-                    error = EngineUnavailable(f"ssh to {self.where} failed: {self._ssh.failure}")
                 for docker in used:
                     await self._drop_client(docker)
             raise error from exc
+
+    async def _in_words(self, exc: BaseException, error: EngineError) -> EngineError:
+        """``error``, or what the transport says went wrong, naming the engine: a
+        certificate either side refused, ssh's own reason, plain HTTP to a TLS port."""
+        if isinstance(error, EngineUnavailable):
+            if self._ssh is not None and self._ssh.failure:
+                return EngineUnavailable(f"ssh to {self.where} failed: {self._ssh.failure}")
+            if self._endpoint.tls is not None and self._ssl is not None:
+                # Imported when a TLS call failed: ssl is not needed before.
+                from tui.engine.tlsfailure import handshake, timed_out, tls_failure
+
+                parts = urlsplit(self.endpoint)
+                address = parts.hostname or self.endpoint
+                reason = tls_failure(exc, self._endpoint.tls, address)
+                if reason is None and not timed_out(exc):
+                    probed = await handshake(address, parts.port or 2376, self._ssl)
+                    reason = tls_failure(probed, self._endpoint.tls, address) if probed else None
+                if reason:
+                    return EngineUnavailable(f"engine {self.where}: {reason}")
+        elif isinstance(error, EngineRefused) and "HTTP request to an HTTPS server" in str(error):
+            return EngineRefused(
+                f"engine {self.where} speaks TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, "
+                "or use a context with TLS files",
+                400,
+            )
+        return error
 
     async def _call(self, call: Callable[[aiodocker.Docker], Awaitable[Any]]) -> Any:
         """``call`` on the shared client, its failure translated."""
@@ -315,6 +373,7 @@ class DockerBackend:
                 async with _request(
                     docker, "GET", "events", params=params, timeout=request_timeout(long=True)
                 ) as response:
+                    self.stream_address = keep_alive(response)
                     async for line in response.content:
                         if not line.strip():
                             continue

@@ -264,7 +264,10 @@ class Live:
         """The stream's next item; while it is quiet, the engine must answer a ping."""
         while True:
             try:
-                return await asyncio.wait_for(queue.get(), QUIET_SECONDS)
+                # Not wait_for: on Python 3.11 it drops a cancellation that comes as the
+                # item does, and the cancelled session would follow the engine on.
+                async with asyncio.timeout(QUIET_SECONDS):
+                    return await queue.get()
             except TimeoutError:
                 await self.backend.ping(PING_TIMEOUT)  # EngineUnavailable ends the session
 
@@ -412,7 +415,8 @@ class Live:
             return
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._host_due.wait(), HOST_FACTS_INTERVAL)
+                async with asyncio.timeout(HOST_FACTS_INTERVAL):  # not wait_for: see _next
+                    await self._host_due.wait()
                 await asyncio.sleep(0.3)  # let a starting process bind its ports
             self._host_due.clear()
             try:

@@ -164,8 +164,9 @@ class NetdockApp(ContainerActions, App[None]):
         self.header = EngineHeader(id="header")
         self.containers = ContainersTab(self.now, self.engines, id="containers-tab")
         self.networks = NetworksTab(id="networks-tab")
-        self.ports = PortsTab(id="ports-tab")
-        self.security = SecurityTab(self.config.accept, id="security-tab")
+        several = self.engines.several
+        self.ports = PortsTab(several, id="ports-tab")
+        self.security = SecurityTab(self.config.accept, several, id="security-tab")
         self.timeline = TimelineTab(self.now, id="timeline-tab")
         self.topology = TopologyTab(id="topology-tab")
         yield self.header
@@ -222,13 +223,15 @@ class NetdockApp(ContainerActions, App[None]):
     @property
     def acting_engine(self) -> int:
         """The engine an action acts on and the one-engine tabs show: the launcher's, else
-        the selected row's, else the one in view (the first when all are)."""
+        the one in view, else the selected row's (the first engine's when none is)."""
         if self._launch_engine is not None:
             return self._launch_engine
+        # The one in view first: the containers table is brought up to date only while on
+        # screen, so its selection may still be a row of the view before.
+        if self.engines.view is not None:
+            return self.engines.view
         selected = self.containers.selected_engine if self.containers.is_mounted else None
-        if selected is not None:
-            return selected
-        return self.engines.view or 0
+        return selected if selected is not None else 0
 
     @property
     def live(self) -> Live:
@@ -324,7 +327,8 @@ class NetdockApp(ContainerActions, App[None]):
         # the whole host (collisions, findings: O(containers)) follow right after that frame.
         self._show_header()
         busy = self.marks_for(self.all_containers())
-        # The other tabs show one engine: the one in view, else the selected row's.
+        # Ports and security show the engines in view, each analysed alone; the other
+        # tabs show one engine: the one in view, else the selected row's.
         one = self.acting_engine
         state = self.engines.states[one]
         self._label_tabs(one)
@@ -380,7 +384,6 @@ class NetdockApp(ContainerActions, App[None]):
             self._segments = list(UNKNOWN_SEGMENTS)
         self._show_header()
         one = self.acting_engine
-        one_at = next((i for i, e in enumerate(shown) if e.index == one), None)
         state = self.engines.states[one]
         match self.query_one(TabbedContent).active:
             case "containers":
@@ -394,12 +397,13 @@ class NetdockApp(ContainerActions, App[None]):
                     self.refusals,
                 )
             case "ports":
-                known = conflicts[one_at] if one_at is not None else None
-                self.ports.show_state(state, known)
+                self.ports.show_states(list(zip(shown, conflicts, strict=True)))
             case "security":
-                # Until the engine has answered in full there is nothing to audit.
-                assessed = self._analyses(one)[1] if state.known else None
-                self.security.show_state(state, assessed)
+                # Until an engine has answered in full there is nothing to audit.
+                self.security.show_states(
+                    shown,
+                    [self._analyses(e.index)[1] if e.state.known else None for e in shown],
+                )
             case "timeline":
                 log = self.changelogs[one]
                 self.timeline.show(log.changes, log.total, self.history)
@@ -415,12 +419,15 @@ class NetdockApp(ContainerActions, App[None]):
             self.header.show_state(self.engines.states[0], self._segments, read_only=self.read_only)
 
     def _label_tabs(self, one: int) -> None:
-        """With several engines, each one-engine tab says which engine it shows."""
+        """With several engines, each tab of one engine says which engine it shows (ports
+        and security show every engine in view: they name the one, if one is)."""
         if not self.engines.several:
             return
         tabs = self.query_one(TabbedContent)
+        view = self.engines.view
         for pane in ("networks", "ports", "security", "timeline", "topology"):
-            label = f"{TABS[pane]} · {self.engines.labels[one]}"
+            shows = view if pane in ("ports", "security") else one
+            label = TABS[pane] if shows is None else f"{TABS[pane]} · {self.engines.labels[shows]}"
             tab = tabs.get_tab(pane)
             if str(tab.label) != label:
                 tab.label = label

@@ -3,6 +3,7 @@ explained in the pane below the table."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -24,6 +25,7 @@ from tui.core.ports import (
 )
 from tui.core.state import HostState
 from tui.ui.columns import Column
+from tui.ui.engines import EngineState
 from tui.ui.widgets.table import Cell, KeyedTable
 from tui.ui.widgets.table_tab import TableTab, cells_match
 
@@ -45,6 +47,7 @@ WARNING_STYLE = "yellow"
 NO_PORT = 1 << 17  # sorts configured dynamic bindings (no host port yet) last
 
 Row = tuple[BindingRow | ListenerRow, tuple[Conflict, ...]]
+ENGINE_COLUMN = Column("engine", "ENGINE")
 
 
 def _style(conflicts: tuple[Conflict, ...]) -> str:
@@ -104,6 +107,13 @@ def _order(row: BindingRow | ListenerRow) -> tuple[Any, ...]:
     return (row.port, row.proto, row.address, 1, row.process or "", row.pid or 0, row.key)
 
 
+def _collisions(engine: EngineState, found: tuple[Conflict, ...] | None) -> tuple[Conflict, ...]:
+    """An engine's collisions: none until it answered in full; else ``found``, or computed."""
+    if not engine.state.known:
+        return ()
+    return find_conflicts(engine.state) if found is None else found
+
+
 def explain(row: BindingRow | ListenerRow | None, conflicts: tuple[Conflict, ...]) -> Text:
     """The detail pane: what the selected row is, and each collision it takes part in."""
     text = Text()
@@ -135,7 +145,11 @@ def explain(row: BindingRow | ListenerRow | None, conflicts: tuple[Conflict, ...
 
 
 class PortsTab(TableTab):
-    """Host port bindings and listeners; ``c`` shows only the collisions."""
+    """Host port bindings and listeners; ``c`` shows only the collisions.
+
+    With several engines, each engine's rows with its collisions (found among its own
+    rows only: two hosts may each bind 8080), an ENGINE column saying whose they are.
+    """
 
     SORTS = ("host_port", "host_ip", "who", "state", "conflict")
     FILTER_HINT = "filter: address, port, protocol, container, process or state  (Esc clears)"
@@ -153,54 +167,78 @@ class PortsTab(TableTab):
 
     collisions_only: reactive[bool] = reactive(False)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, several: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._state = HostState()
-        self._conflicts: tuple[Conflict, ...] = ()
-        self._rows: dict[str, Row] = {}
+        self._several = several
+        self._columns = [*COLUMNS]
+        if several:
+            self.SORTS = (*PortsTab.SORTS, "engine")
+            self._columns.insert(1, ENGINE_COLUMN)
+        self._shown: list[tuple[EngineState, tuple[Conflict, ...]]] = []
+        # Row key -> (the row's engine, the row and its collisions).
+        self._rows: dict[str, tuple[EngineState, Row]] = {}
 
     @property
     def conflicts(self) -> tuple[Conflict, ...]:
-        """The collisions of the state last shown."""
-        return self._conflicts
+        """The collisions of the states last shown (each engine's own)."""
+        return tuple(c for _, found in self._shown for c in found)
 
     def compose(self) -> ComposeResult:
         yield from self.compose_filter()
-        self.table = KeyedTable(COLUMNS, id="ports-table")
+        self.table = KeyedTable(self._columns, id="ports-table")
         yield self.table
         yield Static(id="ports-detail")
 
     def show_state(self, state: HostState, conflicts: tuple[Conflict, ...] | None = None) -> None:
         """Show ``state``; pass ``conflicts`` when already computed for it."""
-        if state is self._state and conflicts is None:
+        self.show_states([(EngineState(0, "", state), conflicts)])
+
+    def show_states(self, shown: Sequence[tuple[EngineState, tuple[Conflict, ...] | None]]) -> None:
+        """Each engine's rows, with its collisions (pass them when already computed)."""
+        same = len(shown) == len(self._shown) and all(
+            new.state is old.state and conflicts is None
+            for (new, conflicts), (old, _) in zip(shown, self._shown, strict=False)
+        )
+        if same:
             return
-        self._state = state
-        if not state.known:
-            conflicts = ()
-        self._conflicts = find_conflicts(state) if conflicts is None else conflicts
-        rows: dict[str, Row] = {}
-        for b in port_bindings(state) if state.known else ():
-            rows[b.key] = (b, conflicts_of_binding(self._conflicts, b))
-        for ln in listener_rows(state) if state.known else ():
-            # The engine's proxy for a published port is that binding's row already.
-            if ln.owner is not Owner.PUBLISHED:
-                rows[ln.key] = (ln, conflicts_of_listener(self._conflicts, ln))
+        self._shown = [(engine, _collisions(engine, found)) for engine, found in shown]
+        rows: dict[str, tuple[EngineState, Row]] = {}
+        for engine, found in self._shown:
+            state = engine.state
+            prefix = f"{engine.index}:" if self._several else ""
+            for b in port_bindings(state) if state.known else ():
+                rows[prefix + b.key] = (engine, (b, conflicts_of_binding(found, b)))
+            for ln in listener_rows(state) if state.known else ():
+                # The engine's proxy for a published port is that binding's row already.
+                if ln.owner is not Owner.PUBLISHED:
+                    rows[prefix + ln.key] = (engine, (ln, conflicts_of_listener(found, ln)))
         self._rows = rows
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        shown = {key: row for key, row in self._rows.items() if not self.collisions_only or row[1]}
-        cells = {
-            key: binding_cells(r, found) if isinstance(r, BindingRow) else listener_cells(r, found)
-            for key, (r, found) in shown.items()
+        shown = {
+            key: row for key, row in self._rows.items() if not self.collisions_only or row[1][1]
         }
-        cells = {key: row for key, row in cells.items() if cells_match(self.filter_text, row)}
-        column = [c.key for c in COLUMNS].index(self.sort_field)
+        cells: dict[str, tuple[Cell, ...]] = {}
+        for key, (engine, (r, found)) in shown.items():
+            row = binding_cells(r, found) if isinstance(r, BindingRow) else listener_cells(r, found)
+            if self._several:
+                row = (row[0], Text(engine.label, style=_style(found)), *row[1:])
+            if cells_match(self.filter_text, row):
+                cells[key] = row
+        column = [c.key for c in self._columns].index(self.sort_field)
 
         def order_of(key: str) -> tuple[Any, ...]:
-            # The port column is in numbers; the others in the words they show.
-            first = () if self.sort_field == "host_port" else (str(cells[key][column]),)
-            return (*first, *_order(shown[key][0]))
+            engine, (row, _) = shown[key]
+            # The port column is in numbers, the engine's in the order given; the others
+            # in the words they show.
+            if self.sort_field == "host_port":
+                first: tuple[Any, ...] = ()
+            elif self.sort_field == "engine":
+                first = (engine.index,)
+            else:
+                first = (str(cells[key][column]),)
+            return (*first, *_order(row), engine.index)
 
         order = sorted(cells, key=order_of, reverse=self.sort_reverse)
         self.table.sync(cells, order)
@@ -208,15 +246,21 @@ class PortsTab(TableTab):
 
     def selected(self) -> Row | None:
         key = self.table.selected_key
-        return self._rows.get(key) if key else None
+        found = self._rows.get(key) if key else None
+        return found[1] if found else None
 
     def _show_detail(self) -> None:
-        row = self.selected()
+        key = self.table.selected_key
+        found = self._rows.get(key) if key else None
         pane = self.query_one("#ports-detail", Static)
-        if not self._state.known:
+        if not any(engine.state.known for engine, _ in self._shown):
             pane.update(Text("Ports and collisions unknown: waiting for the engine's answer."))
-        elif row is not None:
-            pane.update(explain(*row))
+        elif found is not None:
+            engine, row = found
+            text = (
+                Text.assemble(("engine ", "bold"), engine.label, "\n") if self._several else Text()
+            )
+            pane.update(text + explain(*row))
         elif self.collisions_only:
             pane.update(Text("No collisions.", style="dim"))
         else:

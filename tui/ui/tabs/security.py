@@ -8,11 +8,16 @@ screen shows every check that fired, since there are at most a few dozen checks
 (the catalogue's, by severity) and a fold costs one line. Accepted risks are kept
 out of the counts, in a folded group of their own that shows each one's reason.
 
+With several engines in view, each engine is a branch of its own (audited alone:
+two hosts may each bind 8080), opening on its severities, and the summary has a line
+per engine.
+
 The tree is updated by key, never cleared and refilled (see ``KeyedTree``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +38,7 @@ from tui.core.audit import (
     tally,
 )
 from tui.core.state import HostState
+from tui.ui.engines import EngineState
 from tui.ui.marks import SEVERITY_STYLE
 from tui.ui.widgets.keyed_tree import KeyedTree, Spec
 
@@ -50,13 +56,18 @@ class Item:
     """None on the accepted group."""
     group: CheckGroup | None = None
     finding: Finding | None = None
+    engine: int = 0
+    """The index of the engine it was found on."""
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def summary_text(assessment: Assessment, state: HostState) -> Text:
+FLAGS_UNREADABLE = "the --iptables and --userland-proxy checks are skipped"
+
+
+def summary_text(assessment: Assessment, state: HostState, flags_note: bool = True) -> Text:
     text = Text()
     if not state.known:
         text.append(NOT_KNOWN, style="yellow")
@@ -77,10 +88,28 @@ def summary_text(assessment: Assessment, state: HostState) -> Text:
             "folded below",
             style="dim",
         )
-    if state.engine is not None and not state.daemon.config_read:
+    if flags_note and _flags_unreadable(state):
+        text.append(f"\ndockerd's flags are not readable here: {FLAGS_UNREADABLE}.", style="dim")
+    return text
+
+
+def _flags_unreadable(state: HostState) -> bool:
+    return state.engine is not None and not state.daemon.config_read
+
+
+def engines_summary(audited: Sequence[tuple[EngineState, Assessment]]) -> Text:
+    """A line per engine, its name first; one note for the engines whose flags are unread."""
+    text = Text()
+    width = max((len(engine.label) for engine, _ in audited), default=0)
+    for i, (engine, assessment) in enumerate(audited):
+        text.append("\n" if i else "")
+        text.append(f"{engine.label:<{width}}  ", style="bold")
+        text.append_text(summary_text(assessment, engine.state, flags_note=False))
+    unread = [engine.label for engine, _ in audited if _flags_unreadable(engine.state)]
+    if unread:
         text.append(
-            "\ndockerd's flags are not readable here: the --iptables and --userland-proxy "
-            "checks are skipped.",
+            f"\ndockerd's flags are not readable for {', '.join(unread)}: {FLAGS_UNREADABLE} "
+            "there.",
             style="dim",
         )
     return text
@@ -171,19 +200,34 @@ def _accepted_line(text: Text, accepted: Acceptance | None) -> None:
         text.append(f"({accepted.where})\n", style="dim")
 
 
-def _check_spec(group: CheckGroup) -> Spec[Item]:
+def _check_spec(group: CheckGroup, engine: int) -> Spec[Item]:
     return Spec(
         group.key,
         check_label(group),
-        Item(group.severity, group),
+        Item(group.severity, group, engine=engine),
         tuple(
-            Spec(f.key, finding_label(f), Item(group.severity, group, f), leaf=True)
+            Spec(f.key, finding_label(f), Item(group.severity, group, f, engine), leaf=True)
             for f in group.findings
         ),
     )
 
 
-def tree_specs(assessment: Assessment) -> list[Spec[Item]]:
+def engine_spec(engine: EngineState, assessment: Assessment) -> Spec[Item]:
+    """An engine's branch: its name and counts, open on its severities."""
+    label = Text(engine.label, style="bold")
+    if not engine.state.known:
+        label.append("  unknown: waiting for the engine's answer", style="yellow")
+    elif assessment.findings:
+        checks = len(by_check(assessment.findings))
+        found = len(assessment.findings)
+        label.append(f"  {_plural(checks, 'check')} · {_plural(found, 'finding')}")
+    else:
+        label.append("  no findings", style="green")
+    children = tuple(tree_specs(assessment, engine.index))
+    return Spec(f"engine-{engine.index}", label, Item(None, engine=engine.index), children, True)
+
+
+def tree_specs(assessment: Assessment, engine: int = 0) -> list[Spec[Item]]:
     """The tree as it should be: severities open, checks folded, the accepted group folded."""
     groups = by_check(assessment.findings)
     specs = []
@@ -194,8 +238,8 @@ def tree_specs(assessment: Assessment) -> list[Spec[Item]]:
                 Spec(
                     severity.label,
                     severity_label(severity, mine),
-                    Item(severity),
-                    tuple(_check_spec(g) for g in mine),
+                    Item(severity, engine=engine),
+                    tuple(_check_spec(g, engine) for g in mine),
                     expand=True,
                 )
             )
@@ -206,12 +250,14 @@ def tree_specs(assessment: Assessment) -> list[Spec[Item]]:
             ("ACCEPTED", "bold dim"),
             f"  {_plural(len(accepted), 'check')} · {_plural(found, 'finding')}, not counted",
         )
-        specs.append(Spec(ACCEPTED, label, Item(None), tuple(_check_spec(g) for g in accepted)))
+        checks = tuple(_check_spec(g, engine) for g in accepted)
+        specs.append(Spec(ACCEPTED, label, Item(None, engine=engine), checks))
     return specs
 
 
 class SecurityTab(Vertical):
-    """Findings by severity and check; the app calls ``show_state`` on every state it repaints."""
+    """Findings by severity and check; the app calls ``show_state`` (one engine) or
+    ``show_states`` (several) on every state it repaints."""
 
     DEFAULT_CSS = """
     SecurityTab #security-summary { height: auto; padding: 0 1; }
@@ -222,17 +268,24 @@ class SecurityTab(Vertical):
     }
     """
 
-    def __init__(self, accept: tuple[Acceptance, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, accept: tuple[Acceptance, ...] = (), several: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.accept = accept
         """The accepted risks (none under ``--no-accept``)."""
-        self.assessment = Assessment(())
-        self._state = HostState()
+        self._several = several
+        self._audited: list[tuple[EngineState, Assessment]] = []
+
+    @property
+    def assessment(self) -> Assessment:
+        """The assessment of the first engine shown (the one, with one engine)."""
+        return self._audited[0][1] if self._audited else Assessment(())
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        """The findings that count (not accepted)."""
-        return self.assessment.findings
+        """The findings that count (not accepted), of every engine shown."""
+        return tuple(f for _, assessment in self._audited for f in assessment.findings)
 
     def compose(self) -> ComposeResult:
         yield Static(id="security-summary")
@@ -243,10 +296,14 @@ class SecurityTab(Vertical):
         yield Static(id="finding-detail")
 
     def on_mount(self) -> None:
-        self.query_one("#security-summary", Static).update(
-            summary_text(self.assessment, self._state)
-        )
+        self.query_one("#security-summary", Static).update(self._summary())
         self._show_detail()
+
+    def _summary(self) -> Text:
+        if not self._several:
+            state = self._audited[0][0].state if self._audited else HostState()
+            return summary_text(self.assessment, state)
+        return engines_summary(self._audited)
 
     @property
     def findings_tree(self) -> KeyedTree[Item]:
@@ -255,15 +312,35 @@ class SecurityTab(Vertical):
     def show_state(self, state: HostState, assessment: Assessment | None = None) -> None:
         """Bring the tree in line with the findings of ``state``, in place: its
         ``assessment`` when the caller has it already, else the tab's own audit of it."""
-        self._state = state
-        if assessment is None:
-            # Until the engine has answered in full there is nothing to audit, not "no findings".
-            assessment = assess(state if state.known else HostState(), self.accept)
-        self.query_one("#security-summary", Static).update(summary_text(assessment, state))
-        if assessment == self.assessment:
+        self.show_states([EngineState(0, "", state)], [assessment])
+
+    def show_states(
+        self,
+        shown: Sequence[EngineState],
+        assessments: Sequence[Assessment | None] | None = None,
+    ) -> None:
+        """Each engine's findings on their own (its assessment when the caller has it
+        already, else the tab's own audit); the tree in line with them."""
+        given = assessments if assessments is not None else [None] * len(shown)
+        # Until an engine has answered in full there is nothing to audit, not "no findings".
+        audited = [
+            (
+                engine,
+                known
+                if known is not None
+                else assess(engine.state if engine.state.known else HostState(), self.accept),
+            )
+            for engine, known in zip(shown, given, strict=True)
+        ]
+        before = [(e.index, e.label, e.state.known, a) for e, a in self._audited]
+        self._audited = audited
+        self.query_one("#security-summary", Static).update(self._summary())
+        if [(e.index, e.label, e.state.known, a) for e, a in audited] == before:
             return
-        self.findings_tree.sync(tree_specs(assessment))
-        self.assessment = assessment
+        if self._several:
+            self.findings_tree.sync([engine_spec(e, a) for e, a in audited])
+        else:
+            self.findings_tree.sync(tree_specs(self.assessment))
         self._show_detail()
 
     # detail ---------------------------------------------------------------------
@@ -274,7 +351,7 @@ class SecurityTab(Vertical):
         detail = self.query_one("#finding-detail", Static)
         shown: Text | None = None
         if item is not None and item.group is not None:
-            accepted = self._acceptance(item.finding or item.group.findings[0])
+            accepted = self._acceptance(item.engine, item.finding or item.group.findings[0])
             if item.finding is not None:
                 shown = finding_detail(item.finding, accepted)
             else:
@@ -282,8 +359,10 @@ class SecurityTab(Vertical):
         detail.update(shown or "")
         detail.display = shown is not None
 
-    def _acceptance(self, f: Finding) -> Acceptance | None:
-        return next((a.acceptance for a in self.assessment.accepted if a.finding == f), None)
+    def _acceptance(self, engine: int, f: Finding) -> Acceptance | None:
+        accepted = (a for e, assessment in self._audited if e.index == engine
+                    for a in assessment.accepted)  # fmt: skip
+        return next((a.acceptance for a in accepted if a.finding == f), None)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Item]) -> None:
         event.stop()
