@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -75,7 +75,9 @@ _Inputs = tuple[object, ...]
 class _Built(NamedTuple):
     """A container's row as last built, and what it was built from."""
 
+    engine: int
     made: _Inputs
+    """What the row was built from: its container first."""
     mark: Text | str
     row: ContainerRow
     cells: tuple[Text | str, ...]
@@ -107,7 +109,8 @@ def _rated(built: _Built, state: HostState, c: Container, sort_field: str) -> _B
     if sort_field == "traffic":
         order = (sort_key("traffic", built.row, c, rates.bps), order[1])
     rated = (c, kernel, traffic)
-    return _Built(built.made, built.mark, built.row, built.cells, order, rated, rates, shown)
+    b = built
+    return _Built(b.engine, b.made, b.mark, b.row, b.cells, order, rated, rates, shown)
 
 
 class ContainersTab(TableTab):
@@ -144,6 +147,8 @@ class ContainersTab(TableTab):
         self._shown: list[EngineState] = [EngineState(0, "", HostState())]
         # The rows last synced, their sort keys and rate cells: a sample changes only those.
         self._built: dict[str, _Built] = {}
+        self._matched: Set[str] = set()
+        """The keys of the rows the filter lets through."""
         self._marks: Mapping[str, Text] = {}
         self._busy: Mapping[str, str] = {}
         self._analyses: tuple[Sequence[Conflict], Sequence[Finding], Mapping[str, str]] = (
@@ -232,11 +237,26 @@ class ContainersTab(TableTab):
             self._show_detail()
 
     def show_rates(self, shown: list[EngineState]) -> None:
-        """A new sample of the counters: only the rate cells are read again (the rest of
-        each row is kept), and only rows whose rates read differently change (an idle
-        host's stay at ``0 B/s``); the detail follows every sample."""
+        """A new sample of the counters and nothing else (the app sees to that): each row
+        stands as built, only its rate cells are read again, and only rows whose rates
+        read differently change (an idle host's stay at ``0 B/s``); the detail follows
+        every sample."""
         self._shown = shown
-        self.refresh_rows()
+        states = {engine.index: engine.state for engine in shown}
+        rows: dict[str, tuple[Text | str, ...]] = {}
+        keys: dict[str, Any] = {}
+        built: dict[str, _Built] = {}
+        sort_field = self.sort_field
+        for key, this in self._built.items():
+            state = states.get(this.engine)
+            if state is None:
+                continue
+            this = built[key] = _rated(this, state, this.made[0], sort_field)
+            if key in self._matched:
+                rows[key] = this.shown
+                keys[key] = this.order
+        self._built = built
+        self._sync(rows, keys)
 
     def refresh_rows(self) -> None:
         rows: dict[str, tuple[Text | str, ...]] = {}
@@ -245,8 +265,11 @@ class ContainersTab(TableTab):
         for engine in self._shown:
             self._engine_rows(engine, rows, keys, built)
         self._built = built
-        order = sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
-        self.table.sync(rows, order)
+        self._matched = rows.keys()
+        self._sync(rows, keys)
+
+    def _sync(self, rows: dict[str, tuple[Text | str, ...]], keys: dict[str, Any]) -> None:
+        self.table.sync(rows, sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse))
         self._show_detail()
 
     def forget_rows(self) -> None:
@@ -311,7 +334,7 @@ class ContainersTab(TableTab):
             order: Any = (engine.index, row.name)
         else:
             order = (sort_key(self.sort_field, row, c, 0.0), engine.index)
-        return _Built(made, mark, row, cells, order, (), None, cells)
+        return _Built(engine.index, made, mark, row, cells, order, (), None, cells)
 
     def _show_detail(self) -> None:
         found = self.row(self.table.selected_key)
