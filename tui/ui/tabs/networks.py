@@ -87,6 +87,16 @@ class NetworksTab(TableTab):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._state = HostState()
+        self._wanted: str | None = None
+
+    def select_network(self, network_id: str) -> None:
+        """Put the cursor on a network (a jump from the timeline): now if its row is
+        shown, else at the next repaint; a filter that would hide it is cleared."""
+        self._wanted = network_id
+        if self.filter_text and self.is_mounted:
+            self.close_filter()  # repaints
+        elif self.is_mounted:
+            self.refresh_rows()
 
     def compose(self) -> ComposeResult:
         yield from self.compose_filter()
@@ -109,6 +119,8 @@ class NetworksTab(TableTab):
             reverse=self.sort_reverse,
         )
         self.table.sync(rows, order)
+        if self._wanted is not None and self.table.select_key(self._wanted):
+            self._wanted = None
         self._show_detail()
 
     def _show_detail(self) -> None:
