@@ -49,6 +49,8 @@ class Churn:
         self.lock = threading.Lock()
         self.until = 0.0
         """When the workers stop (monotonic clock)."""
+        self.joined: dict[str, str] = {}
+        """Each ``container:`` joiner's owner, by name, as it was started."""
 
     def run(self, seconds: float, middle: Any = None) -> None:
         self.until = time.monotonic() + seconds
@@ -91,7 +93,9 @@ class Churn:
                     count += 1
                     name = f"churn-{w}-{count}"
                     if op == "join" and mine:
-                        mode = ["--net", f"container:{rng.choice(mine)}"]
+                        owner = rng.choice(mine)
+                        self.joined[name] = owner
+                        mode = ["--net", f"container:{owner}"]
                     else:
                         mode = ["--net", rng.choice(["bridge", *self.networks]), "-P"]
                     if self._docker("run", name, "run", "-d", "--name", name, "--label", "churn=1",
@@ -135,8 +139,9 @@ def netns(pid: int) -> int | None:
         return None
 
 
-def expected(engine: PrivateEngine) -> dict[str, dict[str, Any]]:
-    """Each container as the snapshot document must show it, from a fresh inspect."""
+def expected(engine: PrivateEngine, joined: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each container as the snapshot document must show it, from a fresh inspect (and, for
+    a joiner whose owner is gone, the owner's name as the workers started it)."""
     ids = engine.docker("ps", "-aq", "--no-trunc").split()
     docs = json.loads(engine.docker("inspect", *ids)) if ids else []
     by_id = {d["Id"]: d for d in docs}
@@ -184,7 +189,9 @@ def expected(engine: PrivateEngine) -> dict[str, dict[str, Any]]:
             "id": d["Id"],
             "state": d["State"]["Status"],
             "network_mode": mode,
-            "shares_namespace_with": owner["Name"].lstrip("/") if owner else None,
+            "shares_namespace_with": owner["Name"].lstrip("/")
+            if owner
+            else joined.get(d["Name"].lstrip("/")),
             "namespace_orphaned": orphaned,
             "networks": networks,
             "ports": ports,
@@ -298,7 +305,7 @@ def run_churn(tmp_path: Path, cut: bool) -> None:
         assert events >= 20, "a churn"
 
         final = {c["name"]: shown(c) for c in lines[-1]["snapshot"]["containers"]}
-        truth = expected(engine)
+        truth = expected(engine, churn.joined)
         assert sorted(final) == sorted(truth)
         for name in truth:
             assert final[name] == truth[name], name
