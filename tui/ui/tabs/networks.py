@@ -90,12 +90,11 @@ class NetworksTab(TableTab):
         self._wanted: str | None = None
 
     def select_network(self, network_id: str) -> None:
-        """Put the cursor on a network (a jump from the timeline): now if its row is
-        shown, else at the next repaint; a filter that would hide it is cleared."""
+        """Put the cursor on a network (a jump from the timeline), among all of them: the
+        filter is cleared. A tab not drawn yet selects it at its first repaint."""
         self._wanted = network_id
-        if self.filter_text and self.is_mounted:
-            self.close_filter()  # repaints
-        elif self.is_mounted:
+        if self.is_mounted:
+            self.close_filter()
             self.refresh_rows()
 
     def compose(self) -> ComposeResult:
