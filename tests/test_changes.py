@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tui.core.audit import audit
 from tui.core.changes import (
+    About,
     ChangeLog,
     Kind,
     View,
@@ -119,6 +120,22 @@ def test_connect_and_disconnect():
         (Kind.ENDPOINT_CONNECTED, None, "front")
     ]
     assert found[1][0] == Kind.ENDPOINT_DISCONNECTED and found[1][2]["ipv4"] == "10.0.0.2"
+
+
+def test_enter_leads_to_the_network_of_a_network_or_endpoint_change_else_the_subject():
+    one = host(box("web"), networks=(BRIDGE,))
+    two = host(box("web", endpoints=(ep(), ep("front", "10.0.0.2", "02:42:0a:00:00:02"))),
+               networks=(BRIDGE, FRONT))  # fmt: skip
+    log = ChangeLog()
+    found = [c for s in (one, two, one) for c in log.observe(s, NOW)]
+    assert [(c.kind, c.target) for c in found] == [
+        (Kind.NETWORK_CREATED, (About.NETWORK, "front")),
+        (Kind.ENDPOINT_CONNECTED, (About.NETWORK, "front")),
+        (Kind.ENDPOINT_DISCONNECTED, (About.NETWORK, "front")),
+        (Kind.NETWORK_REMOVED, (About.NETWORK, "front")),
+    ]
+    restarted = host(box("web", at=1), networks=(BRIDGE,))
+    assert [c.target for c in log.observe(restarted, NOW)] == [(About.CONTAINER, "web")]
 
 
 def test_ports_published_and_unpublished_while_running_are_seen():

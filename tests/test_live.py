@@ -11,6 +11,7 @@ from tui.core.backend import EngineRefused
 from tui.core.document import gateway_of
 from tui.core.model import Container, Detail, Endpoint, Network, Subnet
 from tui.core.state import HostState, Link, Resynced, reduce
+from tui.engine import live as live_module
 from tui.engine.live import Live
 
 
@@ -65,6 +66,65 @@ async def test_a_client_fault_in_the_stream_ends_the_session_and_it_reconnects()
         await until(lambda: Link.RECONNECTING in seen)
         await until(lambda: live.state.connection.link is Link.LIVE and seen[-1] is Link.LIVE)
         assert len(live.state.containers) == 11
+    finally:
+        task.cancel()
+
+
+class LocalEngine(FakeBackend):
+    """An engine on this host: asked during a backoff whether it is back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pings = 0
+
+    @property
+    def local(self) -> bool:
+        return True
+
+    async def ping(self, timeout: float) -> None:
+        self.pings += 1
+        await super().ping(timeout)
+
+
+async def test_a_local_engine_back_from_a_restart_is_read_again_as_soon_as_it_answers(
+    monkeypatch,
+):
+    # A backoff no test would wait out: the resync must not wait for it.
+    monkeypatch.setattr(live_module, "BACKOFF", (60.0,))
+    backend = LocalEngine()
+    live = Live(backend)
+    task = asyncio.create_task(live.run())
+    try:
+        await until(lambda: live.state.connection.link is Link.LIVE)
+        doc = next(c for c in backend.containers.values() if c["State"]["Status"] == "running")
+        backend.up = False
+        backend.drop()
+        await until(lambda: live.state.connection.link is Link.RECONNECTING)
+        # The engine stopped it on its way down and told nobody.
+        doc["State"].update(Status="exited", Running=False, Pid=0)
+        backend.up = True
+        await until(
+            lambda: (
+                live.state.connection.link is Link.LIVE
+                and live.state.containers[doc["Id"]].state == "exited"
+            )
+        )
+    finally:
+        task.cancel()
+
+
+async def test_a_session_that_ends_while_the_engine_answers_waits_out_its_backoff(monkeypatch):
+    monkeypatch.setattr(live_module, "BACKOFF", (60.0,))
+    backend = LocalEngine()
+    live = Live(backend)
+    task = asyncio.create_task(live.run())
+    try:
+        await until(lambda: live.state.connection.link is Link.LIVE)
+        backend.drop()  # the stream ends, the engine still answers
+        await until(lambda: live.state.connection.link is Link.RECONNECTING)
+        await asyncio.sleep(1.0)  # four probes' worth
+        assert live.state.connection.link is Link.RECONNECTING
+        assert backend.pings == 1, "asked once whether it is there, not again and again"
     finally:
         task.cancel()
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
+from tui.core import state as state_module
 from tui.core.audit import audit
+from tui.core.describe import describe
 from tui.core.document import snapshot_document
 from tui.core.model import Container, Endpoint
 from tui.core.namespaces import effective_endpoints, orphaned
-from tui.core.state import HostState
+from tui.core.rows import namespace_cell
+from tui.core.state import ContainerGone, HostState, Resynced, reduce
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 BRIDGE = (Endpoint("bridge", "n1", "172.17.0.2", 16, "172.17.0.1", mac="02:42:ac:11:00:02"),)
@@ -70,3 +74,44 @@ def test_an_orphan_inherits_no_exposure_from_a_privileged_owner():
     assert any("join" in f.subjects for f in audit(healthy))
     gone = host(box("own", at=10, privileged=True), box("join", mode="container:own", at=5))
     assert not any(f.subjects == ("join",) for f in audit(gone))
+
+
+OWNER_ID = "0123456789ab" + "c" * 52
+
+
+def owner_named(name: str) -> Container:
+    return replace(box(OWNER_ID), name=name)
+
+
+def shares(state: HostState, name: str = "join") -> object:
+    entry = next(c for c in snapshot_document(state)["containers"] if c["name"] == name)
+    return entry["shares_namespace_with"]
+
+
+def test_a_removed_owner_is_still_named_by_its_joiner_everywhere():
+    join = box("join", mode=f"container:{OWNER_ID}", at=5)
+    s = reduce(host(owner_named("own"), join), ContainerGone(OWNER_ID))
+    assert OWNER_ID not in s.containers and orphaned(s, s.containers["join"])
+    assert shares(s) == "own"
+    assert namespace_cell(s, s.containers["join"], {}) == "-> own (gone)"
+    assert ("namespace", "joins own, which is gone") in describe(s, s.containers["join"], T0)
+    # A resync that no longer finds it remembers it the same way.
+    resynced = reduce(host(owner_named("own"), join), Resynced((join,), ()))
+    assert shares(resynced) == "own"
+
+
+def test_an_owner_never_seen_is_named_by_its_short_id():
+    join = box("join", mode=f"container:{OWNER_ID}", at=5)
+    s = host(join)
+    assert shares(s) == "0123456789ab"
+    assert namespace_cell(s, join, {}) == "-> 0123456789ab (gone)"
+    assert shares(host(box("own")), "own") is None, "not a joiner: joins no one"
+
+
+def test_the_names_remembered_are_the_latest_few(monkeypatch):
+    monkeypatch.setattr(state_module, "DEPARTED_KEPT", 3)
+    s = host(*(box(f"c{i}") for i in range(5)))
+    for i in range(5):
+        s = reduce(s, ContainerGone(f"c{i}"))
+    assert list(s.departed) == ["c2", "c3", "c4"]
+    assert reduce(s, ContainerGone("c9")) is s, "not known: nothing to remember"

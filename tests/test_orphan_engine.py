@@ -12,9 +12,11 @@ import pytest
 from engine_helpers import SLEEP, TEST_IMAGE
 from test_snapshot_engine import snapshot
 
+from tui.core.describe import describe
+from tui.core.document import snapshot_document
 from tui.core.namespaces import orphaned
 from tui.core.rows import container_row
-from tui.core.state import HostState
+from tui.core.state import HostState, Link
 from tui.engine.docker import DockerBackend
 from tui.engine.endpoint import resolve_endpoint
 from tui.engine.live import Live
@@ -59,6 +61,7 @@ def test_a_joiner_whose_owner_was_replaced_is_orphaned_everywhere(lab, how):
     before = documented(join)
     assert before["namespace_orphaned"] is False and before["networks"]
     assert before["shares_namespace_with"] == own
+    own_id = lab.inspect(own)["Id"]
 
     if how == "restart":
         lab.docker("restart", own)
@@ -71,8 +74,9 @@ def test_a_joiner_whose_owner_was_replaced_is_orphaned_everywhere(lab, how):
     after = documented(join)
     assert after["namespace_orphaned"] is True
     assert after["networks"] == []
-    # The engine records the owner by ID: once that container is gone, nothing names it.
-    assert after["shares_namespace_with"] == (own if how == "restart" else None)
+    # The engine records the owner by ID: once that container is gone, a fresh read (which
+    # never saw it) names it by its short ID.
+    assert after["shares_namespace_with"] == (own if how == "restart" else own_id[:12])
     assert after["network_mode"] == before["network_mode"]
     state = live_state()
     joiner = state.container(join)
@@ -99,3 +103,30 @@ def test_a_healthy_joiner_shares_the_owners_namespace_by_the_kernels_word(lab):
     joiner, owner = state.container(join), state.container(own)
     assert joiner.netns is not None and joiner.netns == owner.netns
     assert not orphaned(state, joiner) and not orphaned(without_kernel(state), joiner)
+
+
+async def test_the_live_model_still_names_an_owner_removed_while_it_watched(lab):
+    own = lab.run("-P", TEST_IMAGE, name="own")
+    join = lab.run("--net", f"container:{own}", TEST_IMAGE, *SLEEP, name="join")
+    own_id = lab.inspect(own)["Id"]
+    backend = DockerBackend(resolve_endpoint(None))
+    live = Live(backend)
+    task = asyncio.create_task(live.run())
+    try:
+        async with asyncio.timeout(15):
+            while not (live.state.connection.link is Link.LIVE and live.state.container(join)):
+                await asyncio.sleep(0.05)
+            await asyncio.to_thread(lab.docker, "rm", "-f", own)
+            while own_id in live.state.containers:
+                await asyncio.sleep(0.05)
+        state = live.state
+        joiner = state.container(join)
+        entry = next(c for c in snapshot_document(state)["containers"] if c["name"] == join)
+        assert entry["shares_namespace_with"] == own and entry["namespace_orphaned"] is True
+        assert container_row(state, joiner, joiner.started_at, {}).namespace == f"-> {own} (gone)"
+        assert ("namespace", f"joins {own}, which is gone") in describe(
+            state, joiner, joiner.started_at
+        )
+    finally:
+        task.cancel()
+        await backend.close()

@@ -229,5 +229,5 @@ def test_a_joiner_whose_owner_is_gone_still_has_a_detail():
     assert interface_lines(state, orphan) == [("interfaces", ""), ("  lo", "loopback")]
     isolated = _find(topology(state), "isolated")
     assert [c.label for c in isolated.children] == [
-        "orphan (its namespace's owner is gone)", "nonec (lo only)"
+        "orphan (its namespace's owner ghost is gone)", "nonec (lo only)"
     ]  # fmt: skip

@@ -84,6 +84,16 @@ class NetChange:
             "after": self.after,
         }
 
+    @property
+    def target(self) -> tuple[About, str]:
+        """Where Enter on it leads: the network an endpoint was connected to or
+        disconnected from, else its subject."""
+        if self.kind in (Kind.ENDPOINT_CONNECTED, Kind.ENDPOINT_DISCONNECTED):
+            endpoint = self.after or self.before
+            if isinstance(endpoint, Mapping) and endpoint.get("name"):
+                return About.NETWORK, str(endpoint["name"])
+        return self.about, self.subject
+
     def what(self) -> str:
         """What changed, in words: ``0.0.0.0:32808->80/tcp -> 0.0.0.0:32810->80/tcp``."""
         before, after = _words(self.before), _words(self.after)

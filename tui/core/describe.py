@@ -15,6 +15,7 @@ from tui.core.namespaces import (
     mode_of,
     namespace_chain,
     orphaned,
+    owner_name,
     sharers,
 )
 from tui.core.plumbing import in_host_namespace, plugs
@@ -48,7 +49,7 @@ def _namespace_lines(state: HostState, container: Container) -> list[Line]:
     if container.namespace_ref is not None:
         owner = direct_owner(state, container)
         if owner is None:
-            lines.append(("namespace", f"joins {container.namespace_ref[:12]}, which is gone"))
+            lines.append(("namespace", f"joins {owner_name(state, container)}, which is gone"))
             if container.running:
                 lines.append(("", "orphaned: loopback only until it is recreated"))
         else:

@@ -7,7 +7,13 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from tui.core.model import Container, Endpoint, Network, Subnet
-from tui.core.namespaces import effective_endpoints, mode_of, namespace_root, orphaned
+from tui.core.namespaces import (
+    effective_endpoints,
+    mode_of,
+    namespace_root,
+    orphaned,
+    owner_name,
+)
 from tui.core.plumbing import bridges, plug_of, plugs
 from tui.core.state import HostState
 
@@ -32,7 +38,6 @@ def _endpoint(state: HostState, c: Container, ep: Endpoint) -> dict[str, Any]:
 def container_entry(state: HostState, c: Container) -> dict[str, Any]:
     """One container of the document."""
     root = namespace_root(state, c)
-    owner = state.container(c.namespace_ref) if c.namespace_ref else None
     return {
         "id": c.id,
         "name": c.name,
@@ -40,7 +45,7 @@ def container_entry(state: HostState, c: Container) -> dict[str, Any]:
         "state": c.state,
         "mode": mode_of(state, c),
         "network_mode": c.network_mode,
-        "shares_namespace_with": owner.name if owner else None,
+        "shares_namespace_with": owner_name(state, c),
         "namespace_root": root.name if root is not c else None,
         "namespace_orphaned": orphaned(state, c),
         "networks": [_endpoint(state, c, ep) for ep in effective_endpoints(state, c)],

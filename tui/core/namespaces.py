@@ -52,6 +52,25 @@ def direct_owner(state: HostState, container: Container) -> Container | None:
     return state.container(container.namespace_ref)
 
 
+def owner_name(state: HostState, container: Container) -> str | None:
+    """Who a ``container:`` joiner joined, by name: the owner's, or once it is gone the
+    name it had when last seen, or (never seen: netdock started after it went) its short
+    ID. None for a container that joins no one."""
+    ref = container.namespace_ref
+    if ref is None:
+        return None
+    owner = state.container(ref)
+    if owner is not None:
+        return owner.name
+    if ref in state.departed:
+        return state.departed[ref]
+    return ref[:12] if _is_id(ref) else ref
+
+
+def _is_id(ref: str) -> bool:
+    return len(ref) == 64 and all(ch in "0123456789abcdef" for ch in ref)
+
+
 def namespace_chain(state: HostState, container: Container) -> tuple[Container, ...]:
     """The owners from the direct one to the end of the chain (cycle-safe)."""
     chain: list[Container] = []

@@ -18,6 +18,7 @@ from tui.core.namespaces import (
     namespace_chain,
     on_user_network,
     orphaned,
+    owner_name,
 )
 from tui.core.state import HostState
 from tui.core.traffic import format_rate, total
@@ -118,7 +119,7 @@ def namespace_cell(state: HostState, container: Container, sharer_counts: Mappin
     if container.namespace_ref is not None:
         owner = direct_owner(state, container)
         if owner is None:
-            return f"-> {container.namespace_ref[:12]} (gone)"
+            return f"-> {owner_name(state, container)} (gone)"
         return f"-> {owner.name}" + (" (orphaned)" if orphaned(state, container) else "")
     count = sharer_counts.get(container.id, 0)
     return f"shared by {count}" if count else ""

@@ -7,9 +7,10 @@ any state by hand.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import islice
 from types import MappingProxyType
 
 from tui.core.model import (
@@ -26,6 +27,9 @@ from tui.core.traffic import Traffic, advance
 
 NO_CONTAINERS: Mapping[str, Container] = MappingProxyType({})
 NO_NETWORKS: Mapping[str, Network] = MappingProxyType({})
+NO_NAMES: MappingProxyType[str, str] = MappingProxyType({})
+# How many names of containers gone are remembered: each removal copies them.
+DEPARTED_KEPT = 1024
 
 
 class Link(StrEnum):
@@ -57,6 +61,9 @@ class HostState:
     empty state means "not known yet", not "nothing there"."""
     kernel: KernelView = field(default_factory=KernelView)
     traffic: Traffic = field(default_factory=Traffic)
+    departed: MappingProxyType[str, str] = field(default_factory=lambda: NO_NAMES)
+    """The names of containers that left, by ID (the latest ``DEPARTED_KEPT``): a
+    ``container:`` joiner's owner is recorded by ID, and still named once it is gone."""
 
     @property
     def synced(self) -> bool:
@@ -177,6 +184,17 @@ def _with(mapping: Mapping[str, Container], key: str, value: Container) -> Mappi
     return MappingProxyType(updated)
 
 
+def _departed(state: HostState, gone: Iterable[Container]) -> MappingProxyType[str, str]:
+    """The names remembered, with those of ``gone`` as the latest."""
+    names = state.departed.copy()  # the dict's own copy: dict(proxy) goes key by key
+    for c in gone:
+        names.pop(c.id, None)
+        names[c.id] = c.name
+    for oldest in list(islice(names, max(0, len(names) - DEPARTED_KEPT))):
+        del names[oldest]
+    return MappingProxyType(names)
+
+
 def _fuller(state: HostState, container: Container) -> Container:
     known = state.containers.get(container.id)
     if container.detail is Detail.SUMMARY and known is not None and known.detail is Detail.INSPECT:
@@ -196,8 +214,12 @@ def reduce(state: HostState, change: Change) -> HostState:
             if cid not in state.containers:
                 return state
             containers = dict(state.containers)
-            del containers[cid]
-            return replace(state, containers=MappingProxyType(containers))
+            gone = containers.pop(cid)
+            return replace(
+                state,
+                containers=MappingProxyType(containers),
+                departed=_departed(state, (gone,)),
+            )
         case NetworkSeen(network):
             if state.networks.get(network.id) == network:
                 return state
@@ -213,11 +235,14 @@ def reduce(state: HostState, change: Change) -> HostState:
         case Resynced(containers, networks):
             # A summary does not replace a full inspect of the same container:
             # the inspect that follows the resync brings it up to date.
+            fresh = {c.id: _fuller(state, c) for c in containers}
+            left = [c for cid, c in state.containers.items() if cid not in fresh]
             return replace(
                 state,
-                containers=MappingProxyType({c.id: _fuller(state, c) for c in containers}),
+                containers=MappingProxyType(fresh),
                 networks=MappingProxyType({n.id: n for n in networks}),
                 read=True,
+                departed=_departed(state, left) if left else state.departed,
             )
         case EngineSeen(engine):
             return state if engine == state.engine else replace(state, engine=engine)

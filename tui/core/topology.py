@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from tui.core.describe import interface_lines
 from tui.core.model import Container, Mode
-from tui.core.namespaces import direct_owner, mode_of, sharer_index
+from tui.core.namespaces import direct_owner, mode_of, owner_name, sharer_index
 from tui.core.plumbing import Plug, bridges, plugs
 from tui.core.state import HostState
 from tui.core.traffic import format_rate
@@ -100,8 +100,9 @@ def topology(state: HostState) -> Node:
     for c in running:
         if c.namespace_ref is not None and direct_owner(state, c) is None:
             # The namespace it joined is gone with its owner: loopback is all it has.
-            isolated.append(Node(f"container/{c.id}", f"{c.name} (its namespace's owner is gone)",
-                                 container_id=c.id))  # fmt: skip
+            gone = owner_name(state, c)
+            isolated.append(Node(f"container/{c.id}", f"{c.name} (its namespace's owner {gone} "
+                                 "is gone)", container_id=c.id))  # fmt: skip
     for c in owners:
         mode = mode_of(state, c)
         key = f"container/{c.id}"

@@ -5,7 +5,10 @@ moment before that read (the engine's clock at the read, or the last event seen
 when reconnecting), so whatever happened during the read is replayed: nothing
 is lost between the list and the stream. When the stream ends or the engine
 goes away, the session ends; ``run`` waits with backoff and starts another,
-which resyncs from a fresh snapshot.
+which resyncs from a fresh snapshot. A local engine is asked meanwhile whether it is
+back (a refused connection costs nothing), so the resync starts as soon as it answers,
+not a whole backoff later; a remote one is not (each probe would be a new TCP, TLS or
+ssh connection).
 
 A stream can also stop without ending: a half-open TCP link, a host that froze.
 While the stream is quiet the engine is pinged; one that does not answer in time
@@ -81,6 +84,8 @@ QUIET_ACTIONS = (
 _HOST_ACTIONS = {"start", "die", "stop", "restart", "destroy", "pause", "unpause"}
 INSPECT_CONCURRENCY = 16
 BACKOFF = (0.5, 1.0, 2.0, 3.0, 5.0)
+# How often a local engine is asked, during a backoff, whether it is back.
+PROBE_SECONDS = 0.25
 HOST_FACTS_INTERVAL = 10.0
 SINCE_MARGIN = 1.0
 # Together under 10 s: how long a dead link may look live.
@@ -182,7 +187,33 @@ class Live:
             attempt = 1 if self.state.connection.link is Link.LIVE else attempt + 1
             link = Link.RECONNECTING if self.state.engine else Link.DOWN
             self._connection(link, message, attempt)
-            await asyncio.sleep(backoff(attempt))
+            await self._until_back(backoff(attempt))
+
+    async def _until_back(self, seconds: float) -> None:
+        """Wait ``seconds`` before the next session, or less if a local engine that did
+        not answer answers again.
+
+        An engine that restarts takes as long as it likes to stop (its containers' stop
+        timeouts, a loaded host): a blind backoff left the rows as they were before the
+        restart for up to 5 s after it answered again. One that still answers (the
+        session ended otherwise) gets the whole backoff, so a fault that recurs is not
+        read again and again."""
+        if not self.backend.local:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                if await self._answers():
+                    await asyncio.sleep(seconds)
+                while not await self._answers():
+                    await asyncio.sleep(PROBE_SECONDS)
+
+    async def _answers(self) -> bool:
+        try:
+            await self.backend.ping(PING_TIMEOUT)
+        except EngineError:
+            return False
+        return True
 
     async def snapshot(self) -> HostState:
         """Read the whole engine once (the headless commands' way in), with the

@@ -504,9 +504,19 @@ class NetdockApp(ContainerActions, App[None]):
         self.refresh_bindings()
 
     def on_timeline_tab_jump(self, event: TimelineTab.Jump) -> None:
-        """Enter on a change: its container (the filter set to its name) or network."""
+        """Enter on a change: its container (the filter set to its name) or its network
+        (the cursor on it); a network the engine no longer has is said so."""
         if event.about == "network":
+            network = self.state.network_by_name(event.subject)
+            if network is None:
+                self.notify(
+                    f"network {event.subject} is gone: the engine no longer has it",
+                    severity="warning",
+                    markup=False,
+                )
+                return
             self.action_tab("networks")
+            self.networks.select_network(network.id)
         elif event.about == "container":
             self.action_tab("containers")
             self.containers.open_filter(event.subject)

@@ -87,6 +87,15 @@ class NetworksTab(TableTab):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._state = HostState()
+        self._wanted: str | None = None
+
+    def select_network(self, network_id: str) -> None:
+        """Put the cursor on a network (a jump from the timeline), among all of them: the
+        filter is cleared. A tab not drawn yet selects it at its first repaint."""
+        self._wanted = network_id
+        if self.is_mounted:
+            self.close_filter()
+            self.refresh_rows()
 
     def compose(self) -> ComposeResult:
         yield from self.compose_filter()
@@ -109,6 +118,8 @@ class NetworksTab(TableTab):
             reverse=self.sort_reverse,
         )
         self.table.sync(rows, order)
+        if self._wanted is not None and self.table.select_key(self._wanted):
+            self._wanted = None
         self._show_detail()
 
     def _show_detail(self) -> None:

@@ -92,7 +92,7 @@ class TimelineTab(Vertical):
     """
 
     class Jump(Message):
-        """Enter on a change: show its container or network."""
+        """Enter on a change: show its container or network (by name)."""
 
         def __init__(self, about: About, subject: str) -> None:
             super().__init__()
@@ -163,7 +163,7 @@ class TimelineTab(Vertical):
                 what,
             )
             order.append(key)
-            self._targets[key] = (change.about, change.subject)
+            self._targets[key] = change.target
         shown_history = 0
         for j in range(len(self._history) - 1, -1, -1):
             if len(order) >= SHOWN:
