@@ -4,6 +4,8 @@ test_app and test_engine_restart)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 from fakes import FakeBackend, container_event
 
@@ -86,16 +88,25 @@ class LocalEngine(FakeBackend):
         await super().ping(timeout)
 
 
-async def test_a_local_engine_back_from_a_restart_is_read_again_as_soon_as_it_answers(
-    monkeypatch,
-):
-    # A backoff no test would wait out: the resync must not wait for it.
+@contextlib.asynccontextmanager
+async def following(backend: LocalEngine, monkeypatch) -> AsyncIterator[Live]:
+    """A pipeline following ``backend``, live, with a backoff no test would wait out."""
     monkeypatch.setattr(live_module, "BACKOFF", (60.0,))
-    backend = LocalEngine()
     live = Live(backend)
     task = asyncio.create_task(live.run())
     try:
         await until(lambda: live.state.connection.link is Link.LIVE)
+        yield live
+    finally:
+        task.cancel()
+
+
+async def test_a_local_engine_back_from_a_restart_is_read_again_as_soon_as_it_answers(
+    monkeypatch,
+):
+    # The resync must not wait for the backoff.
+    backend = LocalEngine()
+    async with following(backend, monkeypatch) as live:
         doc = next(c for c in backend.containers.values() if c["State"]["Status"] == "running")
         backend.up = False
         backend.drop()
@@ -109,24 +120,16 @@ async def test_a_local_engine_back_from_a_restart_is_read_again_as_soon_as_it_an
                 and live.state.containers[doc["Id"]].state == "exited"
             )
         )
-    finally:
-        task.cancel()
 
 
 async def test_a_session_that_ends_while_the_engine_answers_waits_out_its_backoff(monkeypatch):
-    monkeypatch.setattr(live_module, "BACKOFF", (60.0,))
     backend = LocalEngine()
-    live = Live(backend)
-    task = asyncio.create_task(live.run())
-    try:
-        await until(lambda: live.state.connection.link is Link.LIVE)
+    async with following(backend, monkeypatch) as live:
         backend.drop()  # the stream ends, the engine still answers
         await until(lambda: live.state.connection.link is Link.RECONNECTING)
         await asyncio.sleep(1.0)  # four probes' worth
         assert live.state.connection.link is Link.RECONNECTING
         assert backend.pings == 1, "asked once whether it is there, not again and again"
-    finally:
-        task.cancel()
 
 
 def test_a_malformed_gateway_is_no_gateway():
