@@ -164,6 +164,19 @@ def test_namespace_joined_then_orphaned_then_joined_again():
     assert (Kind.NAMESPACE_ORPHANED, "join", "own", None) in between(joined, gone)
 
 
+def test_a_stopped_joiner_whose_owner_was_removed_joined_nothing_new_in_a_diff():
+    """Two snapshot documents, the owner removed between them: the later one names it by
+    its short ID (a fresh read never knew its name); the joiner is where it was."""
+    owner_id = "a" * 64
+    own = dataclasses.replace(box("own"), id=owner_id)
+    join = box("join", state="exited", mode=f"container:{owner_id}")
+    before = view_of_document(snapshot_document(host(own, join)))
+    after = view_of_document(snapshot_document(host(join)))
+    assert after.containers["join"].owner == owner_id[:12]
+    found = [c.kind for c in changes(before, after, NOW)]
+    assert found == [Kind.CONTAINER_REMOVED]
+
+
 def test_networks_created_and_removed():
     assert between(host(), host(networks=(BRIDGE, FRONT))) == [
         (Kind.NETWORK_CREATED, "front", None, "front")

@@ -148,11 +148,18 @@ class Entry:
     """Endpoints by network name, as when it last ran; None until seen running."""
     ports: Mapping[PortKey, JSON] | None
     """Bound ports by (container port, proto, host IP), as when it last ran."""
+    owner_id: str | None = None
+    """The owner's ID, as the engine records it (its name may no longer be known)."""
 
     @property
     def joined(self) -> str | None:
-        """The container whose namespace it is in, if it is in one."""
+        """The container whose namespace it is in, if it is in one (by name)."""
         return None if self.orphaned else self.owner
+
+    @property
+    def joined_id(self) -> str | None:
+        """The same, by ID when known: an owner removed since is named by its short ID."""
+        return None if self.orphaned else (self.owner_id or self.owner)
 
 
 _RUNNING = ("running", "paused", "restarting")
@@ -173,6 +180,7 @@ def entry_of(document: Mapping[str, Any], previous: Entry | None = None) -> Entr
             for p in document.get("ports") or ()
             if p.get("host_port") is not None
         }
+    mode = str(document.get("network_mode") or "")
     return Entry(
         name=str(document.get("name") or ""),
         state=state,
@@ -185,6 +193,7 @@ def entry_of(document: Mapping[str, Any], previous: Entry | None = None) -> Entr
         else previous.orphaned,
         networks=networks,
         ports=ports,
+        owner_id=mode.removeprefix("container:") if mode.startswith("container:") else None,
     )
 
 
@@ -351,7 +360,7 @@ def _container_changes(a: Entry | None, b: Entry | None, time: datetime) -> Iter
         a = Entry(name, "", False, None, None, False, None, None)
     # Whose namespace it is in: orphaned, or its owner gone, it is in none of theirs.
     was_in, now_in = a.joined, b.joined
-    if now_in is not None and now_in != was_in:
+    if now_in is not None and b.joined_id != a.joined_id:
         yield change(Kind.NAMESPACE_JOINED, was_in, now_in)
     elif was_in is not None and now_in is None:
         yield change(Kind.NAMESPACE_ORPHANED, was_in, None)
