@@ -216,6 +216,9 @@ def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float 
 
 def launch_tui(*flags: str, netdock: Path = ROOT / ".venv/bin/netdock") -> tuple[float, int]:
     """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
+    # A session that outlives the dashboards: killing the last one makes the tmux server
+    # exit, and a new session asked for meanwhile goes to the exiting server and is lost.
+    tmux("new-session", "-d", "-s", "keep", "sleep infinity")
     tmux("kill-session", "-t", "bench")
     command = " ".join([str(netdock), "-H", endpoint_url(), *flags])
     start = time.perf_counter()

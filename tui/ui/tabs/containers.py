@@ -247,16 +247,21 @@ class ContainersTab(TableTab):
         keys: dict[str, Any] = {}
         built: dict[str, _Built] = {}
         sort_field = self.sort_field
-        for key, this in self._built.items():
-            state = states.get(this.engine)
+        changed = False
+        for key, was in self._built.items():
+            state = states.get(was.engine)
             if state is None:
                 continue
-            this = built[key] = _rated(this, state, this.made[0], sort_field)
+            this = built[key] = _rated(was, state, was.made[0], sort_field)
             if key in self._matched:
                 rows[key] = this.shown
                 keys[key] = this.order
+                changed = changed or this.shown is not was.shown or this.order != was.order
         self._built = built
-        self._sync(rows, keys)
+        if changed:
+            self._sync(rows, keys)
+        else:
+            self._show_detail()
 
     def refresh_rows(self) -> None:
         rows: dict[str, tuple[Text | str, ...]] = {}
