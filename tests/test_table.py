@@ -238,3 +238,16 @@ async def test_select_key_moves_the_cursor_to_a_shown_row_only() -> None:
         assert table.select_key("k00030") and table.selected_key == "k00030"
         assert table.scroll_y > 0  # scrolled into view
         assert not table.select_key("elsewhere") and table.selected_key == "k00030"
+
+
+def test_last_resort_columns_of_one_rank_give_way_together():
+    """RX without TX would read as all the traffic: the pair goes, or stays, as one."""
+    from tui.ui.columns import LAST_RESORT, layout
+
+    columns = [Column("name", "NAME"), Column("rx", "RX", drop=LAST_RESORT),
+               Column("tx", "TX", drop=LAST_RESORT)]  # fmt: skip
+    natural = [20, 8, 8]
+    # Room for NAME and one rate (with padding), not for both.
+    shown = [i for i, _ in layout(columns, natural, 33, wide=False)]
+    assert shown == [0]
+    assert [i for i, _ in layout(columns, natural, 60, wide=False)] == [0, 1, 2]

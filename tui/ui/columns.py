@@ -76,10 +76,12 @@ def layout(columns: Sequence[Column], natural: Sequence[int], room: int, wide: b
                 break
             shown.remove(i)
         widths = _folded(columns, natural, shown, room)
-        for rank, i in ranked:
-            if rank >= LAST_RESORT and total(widths, shown) > room:
-                shown.remove(i)
-                widths = _folded(columns, natural, shown, room)
+        for last in sorted({rank for rank, _ in ranked if rank >= LAST_RESORT}):
+            if total(widths, shown) <= room:
+                break
+            # Columns of one rank go together: RX without TX would read as the traffic.
+            shown = [i for i in shown if columns[i].drop != last]
+            widths = _folded(columns, natural, shown, room)
     return tuple((i, widths[i]) for i in shown)
 
 
