@@ -214,15 +214,20 @@ def wait_screen(predicate, timeout: float = 30.0, poll: float = 0.005) -> float 
     return None
 
 
-def launch_tui(*flags: str, netdock: Path = ROOT / ".venv/bin/netdock") -> tuple[float, int]:
-    """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
+def new_dashboard(command: str) -> float:
+    """``command`` in a fresh 220x50 tmux session; the moment it was started."""
     # A session that outlives the dashboards: killing the last one makes the tmux server
     # exit, and a new session asked for meanwhile goes to the exiting server and is lost.
     tmux("new-session", "-d", "-s", "keep", "sleep infinity")
     tmux("kill-session", "-t", "bench")
-    command = " ".join([str(netdock), "-H", endpoint_url(), *flags])
     start = time.perf_counter()
     tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
+    return start
+
+
+def launch_tui(*flags: str, netdock: Path = ROOT / ".venv/bin/netdock") -> tuple[float, int]:
+    """Start the dashboard in a fresh tmux session; the time until a fleet row shows."""
+    start = new_dashboard(" ".join([str(netdock), "-H", endpoint_url(), *flags]))
     seen = wait_screen(lambda text: "bench-0" in text)
     if seen is None:
         raise RuntimeError("no container row within 30 s:\n" + screen())

@@ -41,9 +41,7 @@ def grow(engine: PrivateEngine, n: int, image: str) -> None:
 
 def first_row(command: str) -> float:
     """Launch the dashboard; the time until a row of A's fleet shows."""
-    bench.tmux("kill-session", "-t", "bench")
-    start = time.perf_counter()
-    bench.tmux("new-session", "-d", "-s", "bench", "-x", "220", "-y", "50", command)
+    start = bench.new_dashboard(command)
     seen = bench.wait_screen(lambda text: "bench-0" in text)
     if seen is None:
         raise RuntimeError("no row within 30 s:\n" + bench.screen())
