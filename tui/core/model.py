@@ -263,9 +263,15 @@ class Netns:
 
     inode: int
     interfaces: tuple[NetInterface, ...] = ()
+    _index: Mapping[int, NetInterface] = field(init=False, repr=False, compare=False)
+    """Interfaces by ifindex: the host's has a veth per container, and every container's
+    plumbing looks there."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {i.index: i for i in self.interfaces})
 
     def by_index(self, index: int | None) -> NetInterface | None:
-        return next((i for i in self.interfaces if i.index == index), None)
+        return self._index.get(index) if index is not None else None
 
     def by_mac(self, mac: str | None) -> NetInterface | None:
         if not mac:

@@ -47,22 +47,10 @@ def in_host_namespace(state: HostState, container: Container) -> bool:
     return ns is not None and host is not None and ns.inode == host.inode
 
 
-_last_index: tuple[Netns, dict[int, NetInterface]] | None = None
-
-
-def _by_index(host: Netns, index: int | None) -> NetInterface | None:
-    """``host.by_index``, from a dict built once per host namespace (it has a veth per
-    container: every container's plumbing looks there)."""
-    global _last_index
-    if _last_index is None or _last_index[0] is not host:
-        _last_index = (host, {i.index: i for i in host.interfaces})
-    return _last_index[1].get(index) if index is not None else None
-
-
 def _veth_peer(host: Netns, iface: NetInterface) -> NetInterface | None:
     if iface.kind != "veth" or not iface.link_elsewhere:
         return None
-    peer = _by_index(host, iface.link)
+    peer = host.by_index(iface.link)
     # An index alone could name another namespace's interface: the peer must point back.
     if peer is None or peer.kind != "veth" or peer.link != iface.index:
         return None
@@ -90,9 +78,9 @@ def plugs(state: HostState, container: Container) -> tuple[Plug, ...]:
         peer = bridge = parent = None
         if host is not None and not hosted:
             peer = _veth_peer(host, iface)
-            bridge = _by_index(host, peer.master) if peer is not None else None
+            bridge = host.by_index(peer.master) if peer is not None else None
             if iface.kind in _STACKED and iface.link_elsewhere:
-                parent = _by_index(host, iface.link)
+                parent = host.by_index(iface.link)
         found.append(Plug(iface, endpoint, peer, bridge, parent))
     return tuple(found)
 

@@ -64,6 +64,11 @@ class HostState:
     departed: MappingProxyType[str, str] = field(default_factory=lambda: NO_NAMES)
     """The names of containers that left, by ID (the latest ``DEPARTED_KEPT``): a
     ``container:`` joiner's owner is recorded by ID, and still named once it is gone."""
+    _network_names: Mapping[str, Network] = field(init=False, repr=False, compare=False)
+    """Networks by name (every container's mode asks): a host has a handful."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_network_names", {n.name: n for n in self.networks.values()})
 
     @property
     def synced(self) -> bool:
@@ -86,18 +91,7 @@ class HostState:
         return None
 
     def network_by_name(self, name: str) -> Network | None:
-        return _names_of(self.networks).get(name)
-
-
-_last_names: tuple[Mapping[str, Network], dict[str, Network]] | None = None
-
-
-def _names_of(networks: Mapping[str, Network]) -> dict[str, Network]:
-    """Name -> network, built once per networks mapping (every container's mode asks)."""
-    global _last_names
-    if _last_names is None or _last_names[0] is not networks:
-        _last_names = (networks, {n.name: n for n in networks.values()})
-    return _last_names[1]
+        return self._network_names.get(name)
 
 
 # Changes -----------------------------------------------------------------
