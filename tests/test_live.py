@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from fakes import FakeBackend, container_event
 
@@ -154,3 +156,42 @@ async def test_cancelling_the_pipeline_ends_it_even_as_an_event_arrives():
         task.cancel()
         done, _ = await asyncio.wait([task], timeout=2)
         assert task in done, f"still following after a cancel {yields} steps after an event"
+
+
+class SlowClock(FakeBackend):
+    """An engine whose ``/info`` answers long after its lists (a loaded host): its clock,
+    read then, is later than the lists' moment by more than any margin."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listed_at = 0.0
+        self.since: str | None = None
+
+    async def info(self):
+        answer = dict(await super().info())
+        await asyncio.sleep(1.5)
+        answer["SystemTime"] = datetime.now(UTC).isoformat()
+        return answer
+
+    async def list_containers(self, ids=()):
+        self.listed_at = self.listed_at or time.time()
+        return await super().list_containers(ids)
+
+    async def events(self, since, filters, until=None):
+        self.since = since
+        async for event in super().events(since, filters, until):
+            yield event
+
+
+async def test_the_stream_starts_before_the_lists_even_when_info_answers_late():
+    backend = SlowClock()
+    live = Live(backend)
+    task = asyncio.get_running_loop().create_task(live.run())
+    try:
+        while backend.since is None:
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert float(backend.since) <= backend.listed_at, "an event after the list is replayed"

@@ -17,7 +17,6 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +35,8 @@ class FirstDocuments:
     info: dict[str, Any]
     containers: list[dict[str, Any]]
     networks: list[dict[str, Any]]
+    info_lag: float
+    """Seconds from the lists' request to ``/info``'s answer (see ``FirstRead``)."""
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -74,18 +75,21 @@ class Listing:
 class FirstRead:
     """The four documents, read in background threads from a unix socket.
 
-    ``/info`` is answered before the lists are asked for: its clock starts the event
-    stream, so nothing that happens after the lists is missed. The lists are then read
-    at once, and ``/version`` beside it all: the first frame waits for ``/info`` and the
-    slower list, not for the sum of four.
+    All four are asked at once: the first frame waits for the slowest, not for the sum.
+    ``/info``'s clock starts the event stream; it may be read after the lists were, so
+    how long after the lists were asked for it answered is kept (``info_lag``): the
+    stream starts that much earlier, and nothing that happened after the lists is
+    missed.
     """
 
     def __init__(self, socket_path: str) -> None:
         self._socket = socket_path
         self._answers: dict[str, Any] = {}
         self._threads: dict[str, threading.Thread] = {}
-        self._start(VERSION, self._read, VERSION)
-        self._start(INFO, self._lists)
+        self._asked = time.monotonic()
+        self._info_answered = self._asked
+        for url in PATHS:
+            self._start(url)
         self._taken = False
 
     @classmethod
@@ -93,26 +97,22 @@ class FirstRead:
         """Start a first read for a ``unix://`` engine; other transports read as usual."""
         return cls(url.removeprefix("unix://")) if url.startswith("unix://") else None
 
-    def _start(self, url: str, target: Callable[..., None], *args: str) -> None:
-        thread = threading.Thread(target=target, args=args, name="netdock-first-read", daemon=True)
+    def _start(self, url: str) -> None:
+        thread = threading.Thread(target=self._read, args=(url,), name="netdock-first-read",
+                                  daemon=True)  # fmt: skip
         self._threads[url] = thread
         thread.start()
 
     def _read(self, url: str) -> None:
         with contextlib.suppress(OSError, ValueError, http.client.HTTPException):
             self._answers[url] = _get(self._socket, url)
-
-    def _lists(self) -> None:
-        self._read(INFO)
-        if INFO in self._answers:
-            self._start(NETWORKS, self._read, NETWORKS)
-            self._read(CONTAINERS)
+            if url == INFO:
+                self._info_answered = time.monotonic()
 
     def _wait(self, *urls: str) -> list[Any]:
         deadline = time.monotonic() + TIMEOUT
-        for url in (VERSION, INFO, NETWORKS):  # INFO's thread reads the containers too
-            if url in self._threads:
-                self._threads[url].join(max(0.0, deadline - time.monotonic()))
+        for url in urls:
+            self._threads[url].join(max(0.0, deadline - time.monotonic()))
         return [self._answers.get(url) for url in urls]
 
     def listing(self) -> Listing | None:
@@ -135,5 +135,6 @@ class FirstRead:
             and isinstance(containers, list)
             and isinstance(networks, list)
         ):
-            return FirstDocuments(version, info, containers, networks)
+            lag = self._info_answered - self._asked
+            return FirstDocuments(version, info, containers, networks, lag)
         return None

@@ -108,10 +108,12 @@ def _since_of(event: Event) -> str:
     return f"{seconds}.{nanos:09d}"
 
 
-def _engine_now(info: JSON) -> str | None:
-    """The engine's clock when it answered ``/info``, less a margin for the round trip."""
+def stream_since(info: JSON, lag: float) -> str | None:
+    """Where the first event stream starts: the engine's clock when it answered ``/info``,
+    less ``lag`` (how long after the lists were asked for that answer came, so the moment
+    is no later than the lists') and a margin."""
     moment = parse_time(info.get("SystemTime"))
-    return f"{moment.timestamp() - SINCE_MARGIN:.6f}" if moment else None
+    return f"{moment.timestamp() - max(lag, 0.0) - SINCE_MARGIN:.6f}" if moment else None
 
 
 class Live:
@@ -222,23 +224,32 @@ class Live:
         await self.sample()
         return self.state
 
-    async def _read_all(self) -> JSON:
+    async def _read_all(self) -> str | None:
         """Everything, in one concurrent round for the first paint, then the details.
 
-        Returns ``/info``, whose clock starts the event stream of a first session.
+        Returns where a first session's event stream starts (``stream_since``).
         """
         first, self._first_read = self._first_read, None
         documents = await asyncio.to_thread(first.take) if first is not None else None
         if documents is not None:
             version, info = documents.version, documents.info
             containers, networks = documents.containers, documents.networks
+            since = stream_since(info, documents.info_lag)
         else:
-            version, info, containers, networks = await asyncio.gather(
+            loop = asyncio.get_running_loop()
+            asked = loop.time()
+
+            async def info_and_lag() -> tuple[JSON, float]:
+                answer = await self.backend.info()
+                return answer, loop.time() - asked
+
+            version, (info, lag), containers, networks = await asyncio.gather(
                 self.backend.version(),
-                self.backend.info(),
+                info_and_lag(),
                 self.backend.list_containers(),
                 self.backend.list_networks(),
             )
+            since = stream_since(info, lag)
         self.apply(EngineSeen(parse_engine(version, self.backend.endpoint, self.backend.local)))
         summaries = tuple(c for c in map(parse_container_summary, containers) if c)
         known_networks = tuple(n for n in map(parse_network, networks) if n)
@@ -256,17 +267,17 @@ class Live:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
         await self._refresh_host()
         await self._refresh_plumbing()
-        return info
+        return since
 
     async def _session(self) -> None:
         self._connection(Link.RECONNECTING if self._was_live else Link.CONNECTING)
         self._again.clear()
         self._waiting.clear()
         self._destroyed.clear()
-        info = await self._read_all()
+        first_since = await self._read_all()
         # The stream opens after the read, from a moment before it: the events of the
         # read's time are replayed (re-reading is harmless), none is lost.
-        since = _since_of(self._last_event) if self._last_event else _engine_now(info)
+        since = _since_of(self._last_event) if self._last_event else first_since
         queue: asyncio.Queue[JSON | EngineError | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
         helpers = [
