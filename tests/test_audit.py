@@ -11,6 +11,7 @@ from audit_states import DEFAULT_BRIDGE, DEFAULTS, HARDENED, LOOPBACK_8080, QUIE
 
 from tui.core.audit import (
     RULES,
+    AuditMemo,
     Finding,
     Scope,
     Severity,
@@ -19,7 +20,15 @@ from tui.core.audit import (
     check_counts,
     findings_by_container,
 )
-from tui.core.model import DaemonFacts, Endpoint, HostFacts, Listener, Network, PortBinding
+from tui.core.model import (
+    Container,
+    DaemonFacts,
+    Endpoint,
+    HostFacts,
+    Listener,
+    Network,
+    PortBinding,
+)
 from tui.core.ports import port_bindings
 from tui.core.state import HostState
 
@@ -572,3 +581,48 @@ def test_rules_have_unique_ids_and_cover_the_issue_s_cis_checks() -> None:
     assert len({r.id for r in RULES}) == len(RULES)
     assert all(r.id.startswith("ND-") and r.why and r.fix for r in RULES)
     assert {r.cis for r in RULES if r.cis} == set(CIS_160)
+
+
+def test_an_audit_with_its_memo_finds_what_a_fresh_one_does_at_every_step():
+    """The memo checks again only the containers that changed: each step below changes
+    what some unchanged container's checks read (a network, the daemon, the container a
+    joiner joins), and a memo that missed it would keep the last findings."""
+    on_bridge = (Endpoint("bridge", "netbridge", "172.17.0.2", 16),)
+    wide = container("wide", network_mode="bridge", endpoints=on_bridge,
+                     ports=(PortBinding("0.0.0.0", 80, 80, "tcp", True),))  # fmt: skip
+    owner = container("owner", network_mode="host", endpoints=(), ports=())
+    joiner = container("joiner", network_mode="container:id-owner", namespace_ref="id-owner",
+                       endpoints=(), ports=())  # fmt: skip
+    web = container("web")
+    first = state(web, wide, owner, joiner, networks=(QUIET, DEFAULT_BRIDGE))
+
+    def having(*containers: Container, **parts: object) -> HostState:
+        # The parts not named are the very objects of the first state, as in the app.
+        mapping = MappingProxyType({c.id: c for c in containers})
+        return dataclasses.replace(first, containers=mapping, **parts)  # type: ignore[arg-type]
+
+    renamed = dataclasses.replace(DEFAULT_BRIDGE, name="plain", options=MappingProxyType({}))
+    moved = dataclasses.replace(owner, network_mode="quiet")  # off the host's network
+    steps = [
+        first,
+        having(web, dataclasses.replace(wide, ports=()), owner, joiner),
+        having(web, wide, owner, joiner),
+        # no longer the default bridge: "on the default bridge" goes
+        having(
+            web,
+            wide,
+            owner,
+            joiner,
+            networks=MappingProxyType({QUIET.id: QUIET, renamed.id: renamed}),
+        ),
+        having(web, wide, owner, joiner, daemon=dataclasses.replace(HARDENED, ip_forward=False)),
+        having(web, wide, owner, joiner),
+        having(web, wide, moved, joiner),  # the joiner no longer has the host's network
+    ]
+    memo = AuditMemo()
+    last = None
+    for step in steps:
+        fresh = audit(step)
+        assert fresh != last, "each step changes the findings"
+        assert audit(step, memo) == fresh
+        last = fresh

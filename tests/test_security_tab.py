@@ -387,9 +387,9 @@ async def test_the_audit_runs_once_per_change_of_what_it_reads(monkeypatch) -> N
     host or daemon facts that no audit before it read."""
     audited: list[HostState] = []
 
-    def audit(state: HostState) -> tuple[Finding, ...]:
+    def audit(state: HostState, memo: run.AuditMemo | None = None) -> tuple[Finding, ...]:
         audited.append(state)
-        return run.audit(state)
+        return run.audit(state, memo)
 
     monkeypatch.setattr(accept, "audit", audit)
     app = fleet_app(20)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import ChainMap
+from collections import ChainMap, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -20,7 +20,7 @@ from textual.dom import DOMNode
 from textual.lazy import Lazy
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
-from tui.core.audit import Assessment, Finding, assess
+from tui.core.audit import Assessment, AuditMemo, Finding, assess
 from tui.core.backend import EngineError
 from tui.core.changes import ChangeLog
 from tui.core.config import Config
@@ -158,6 +158,8 @@ class NetdockApp(ContainerActions, App[None]):
         self._repainted_at = 0.0
         # Per engine: what its analyses read, and what they found.
         self._analysed: dict[int, tuple[tuple[object, ...], tuple[Conflict, ...], Assessment]] = {}
+        # Per engine: the next audit checks again only the containers that changed.
+        self._audit_memos: defaultdict[int, AuditMemo] = defaultdict(AuditMemo)
 
     def compose(self) -> ComposeResult:
         # Held, not queried: a repaint may come while a modal screen is on top.
@@ -440,7 +442,7 @@ class NetdockApp(ContainerActions, App[None]):
         read = (state.containers, state.networks, state.host, state.daemon)
         known = self._analysed.get(engine)
         if known is None or any(a is not b for a, b in zip(known[0], read, strict=True)):
-            assessment = assess(state, self.config.accept)
+            assessment = assess(state, self.config.accept, self._audit_memos[engine])
             known = self._analysed[engine] = (read, find_conflicts(state), assessment)
         return known[1], known[2]
 

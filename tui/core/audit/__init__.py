@@ -33,7 +33,7 @@ from tui.core.audit.grouping import (
     findings_by_container,
     tally,
 )
-from tui.core.audit.run import audit
+from tui.core.audit.run import AuditMemo, audit
 
 __all__ = [
     "RULES",
@@ -41,6 +41,7 @@ __all__ = [
     "Acceptance",
     "Accepted",
     "Assessment",
+    "AuditMemo",
     "CheckGroup",
     "Finding",
     "Rule",

@@ -18,7 +18,7 @@ from fnmatch import fnmatchcase
 
 from tui.core.audit.catalogue import ACCEPT_STALE, RULES_BY_ID
 from tui.core.audit.finding import Finding, Scope, Severity
-from tui.core.audit.run import audit
+from tui.core.audit.run import AuditMemo, audit
 from tui.core.state import HostState
 
 
@@ -147,6 +147,8 @@ def apply_acceptances(findings: Iterable[Finding], acceptances: Iterable[Accepta
     return Assessment(tuple(sorted(counted, key=Finding.sort_key)), tuple(accepted))
 
 
-def assess(state: HostState, acceptances: tuple[Acceptance, ...] = ()) -> Assessment:
-    """The audit of ``state`` with ``acceptances`` applied."""
-    return apply_acceptances(audit(state), acceptances)
+def assess(
+    state: HostState, acceptances: tuple[Acceptance, ...] = (), memo: AuditMemo | None = None
+) -> Assessment:
+    """The audit of ``state`` with ``acceptances`` applied (``memo``: see ``audit``)."""
+    return apply_acceptances(audit(state, memo), acceptances)
