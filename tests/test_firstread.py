@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+
 from engine_helpers import TEST_IMAGE
 
 from tui.engine.docker import DockerBackend
@@ -39,3 +43,26 @@ def test_no_engine_at_the_socket_yields_nothing(tmp_path):
 
 def test_only_unix_sockets_are_read_ahead():
     assert FirstRead.of("tcp://127.0.0.1:2375") is None
+
+
+def test_an_engine_that_answers_with_an_error_yields_nothing(tmp_path):
+    path = tmp_path / "refusing.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(8)
+
+    def answer() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = server.accept()
+                with client:
+                    client.recv(4096)
+                    client.sendall(b"HTTP/1.0 500 Internal Server Error\r\n\r\n{}")
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        first = FirstRead.of(f"unix://{path}")
+        assert first is not None and first.take() is None
+        assert first.listing() is None
+    finally:
+        server.close()

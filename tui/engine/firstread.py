@@ -2,7 +2,7 @@
 
 Importing Textual and aiodocker takes most of a second; the engine needs a tenth
 of one to list 250 containers. This reads ``/version``, ``/info``, the container
-list and the network list over the unix socket with the standard library, in
+list and the network list over the unix socket with plain sockets, in
 threads, while Python imports: the first frame is drawn from three of them before
 Textual is imported (tui.ui.firstpaint). The live pipeline takes the result for its
 first round (``Live(first_read=...)``) and goes on through the backend as usual. Any failure
@@ -12,7 +12,6 @@ just yields nothing: the pipeline then reads as it always does.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import socket
 import threading
@@ -39,28 +38,24 @@ class FirstDocuments:
     """Seconds from the lists' request to ``/info``'s answer (see ``FirstRead``)."""
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str) -> None:
-        super().__init__("localhost", timeout=TIMEOUT)
-        self._path = path
-
-    def connect(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(TIMEOUT)
-        self.sock.connect(self._path)
-
-
 def _get(path: str, url: str) -> Any:
-    connection = _UnixConnection(path)
-    try:
-        connection.request("GET", url, headers={"Host": "docker"})
-        response = connection.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise OSError(f"{url}: HTTP {response.status}")
-        return json.loads(body)
-    finally:
-        connection.close()
+    """One GET over the engine's socket, in HTTP/1.0: the engine answers with the whole
+    body and closes, so there is no chunking to undo and no need for ``http.client``,
+    whose import (the ``email`` package) costs the first frame more than the read."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.connect(path)
+        sock.sendall(f"GET {url} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(1 << 16):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].split()
+    if len(status) < 2 or status[1] != b"200":
+        raise OSError(f"{url}: {head[:40]!r}")
+    if b"transfer-encoding: chunked" in head.lower():
+        raise OSError(f"{url}: a chunked answer")  # not HTTP/1.0: read it the usual way
+    return json.loads(body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +99,7 @@ class FirstRead:
         thread.start()
 
     def _read(self, url: str) -> None:
-        with contextlib.suppress(OSError, ValueError, http.client.HTTPException):
+        with contextlib.suppress(OSError, ValueError):
             self._answers[url] = _get(self._socket, url)
             if url == INFO:
                 self._info_answered = time.monotonic()
