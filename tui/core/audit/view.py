@@ -42,7 +42,8 @@ class View:
     socket_holders: frozenset[str]
     """The directories whose mount exposes the socket too: its own and every ancestor."""
     modes: dict[str, str]
-    """Container ID -> its network mode (``mode_of``)."""
+    """Container ID -> its network mode (``mode_of``), filled as the checks ask: an audit
+    with a memo checks only the containers that changed."""
 
     @classmethod
     def of(cls, state: HostState) -> View:
@@ -63,12 +64,14 @@ class View:
             socket_holders=frozenset(
                 str(parent) for sock in sockets for parent in PurePosixPath(sock).parents
             ),
-            modes={c.id: mode_of(state, c) for c in state.containers.values()},
+            modes={},
         )
 
     def mode(self, c: Container) -> str:
         found = self.modes.get(c.id)
-        return found if found is not None else mode_of(self.state, c)
+        if found is None:
+            found = self.modes[c.id] = mode_of(self.state, c)
+        return found
 
     def publishes(self, c: Container) -> bool:
         """Whether the engine publishes the container's ports: it has some, and its mode
