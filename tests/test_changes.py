@@ -345,3 +345,20 @@ def test_the_changes_along_a_sequence_replay_to_its_end(sequence):
         story = replay(story, changes(view, nxt, NOW))
         view = nxt
         assert story == summary(view)
+
+
+def test_a_finding_keeps_its_entry_only_while_it_is_the_very_same_finding():
+    box = Container("c1", "web", "img", "running", "default", privileged=True)
+    state = HostState(containers=MappingProxyType({box.id: box}))
+    found = audit(state)
+    assert found, "the state has a finding to follow"
+    first = view_of_state(state, None, (), found)
+    again = view_of_state(state, first, (), found)
+    key = found[0].key
+    assert again.findings is not None and first.findings is not None
+    assert again.findings[key] is first.findings[key], "the same finding: its entry kept"
+    retitled = (dataclasses.replace(found[0], title="another title"), *found[1:])
+    after = view_of_state(state, again, (), retitled)
+    assert after.findings is not None
+    assert after.findings[key][1]["title"] == "another title", "same key, new finding"
+    assert [c.kind for c in changes(again, after, NOW)] == []

@@ -210,6 +210,12 @@ class View:
     """Key -> (its first subject, the finding as ``audit --json`` shows it)."""
     source: Mapping[str, Container] = field(default_factory=lambda: NOTHING, compare=False)
     """The containers this view was built from: unchanged objects keep their entries."""
+    analysed: tuple[Sequence[Conflict] | None, Mapping[str, Finding]] = field(
+        default_factory=lambda: (None, NOTHING), compare=False
+    )
+    """The conflicts, and the findings by key, that the collisions and findings were
+    built from: the same objects keep their entries (an audit with a memo returns the
+    very findings of the containers that did not change)."""
 
 
 def view_of_state(
@@ -236,12 +242,19 @@ def view_of_state(
             else:
                 entries[cid] = entry_of(container_entry(state, c), known)
         containers = MappingProxyType(entries)
+    collisions, found = before.collisions, before.findings
+    analysed_conflicts, analysed_findings = before.analysed
+    if conflicts is not None and conflicts is not analysed_conflicts:
+        collisions, analysed_conflicts = _collisions(conflicts), conflicts
+    if findings is not None:
+        found, analysed_findings = _findings(findings, before)
     return View(
         containers=containers,
         networks=MappingProxyType({nid: n.name for nid, n in state.networks.items()}),
-        collisions=before.collisions if conflicts is None else _collisions(conflicts),
-        findings=before.findings if findings is None else _findings(findings),
+        collisions=collisions,
+        findings=found,
         source=state.containers,
+        analysed=(analysed_conflicts, analysed_findings),
     )
 
 
@@ -284,10 +297,19 @@ def _collisions(conflicts: Iterable[Conflict]) -> Mapping[str, tuple[str, JSON]]
     )
 
 
-def _findings(findings: Iterable[Finding]) -> Mapping[str, tuple[str, JSON]]:
-    return MappingProxyType(
-        {f.key: ((f.subjects or ("daemon",))[0], f.to_json()) for f in findings}
-    )
+def _findings(
+    findings: Iterable[Finding], before: View
+) -> tuple[Mapping[str, tuple[str, JSON]], Mapping[str, Finding]]:
+    """The findings by key, and the objects they were made from (see ``View.analysed``)."""
+    made, old = before.analysed[1], before.findings or NOTHING
+    entries: dict[str, tuple[str, JSON]] = {}
+    objects: dict[str, Finding] = {}
+    for f in findings:
+        key = f.key
+        known = old.get(key) if made.get(key) is f else None
+        entries[key] = known or ((f.subjects or ("daemon",))[0], f.to_json())
+        objects[key] = f
+    return MappingProxyType(entries), MappingProxyType(objects)
 
 
 # The difference of two views --------------------------------------------------------
