@@ -75,10 +75,14 @@ async def test_keyed_diffs_match_a_reference_list(sequence) -> None:
     async with app.run_test(size=(60, 10)) as pilot:
         table = app.query_one(KeyedTable)
         for values, order in sequence:
-            rows = {key: (key, value) for key, value in values.items()}
+            rows = {key: (value, key) for key, value in values.items()}
             before = table.selected_key
             table.sync(rows, order)
             await pilot.pause()
+            # The first column as wide as its widest cell now (or its label), however
+            # wide the rows that left or narrowed were.
+            widest = max((len(value) for value in values.values()), default=0)
+            assert table.render_line(0).text.index("VALUE") == 1 + max(len("NAME"), widest) + 2
             assert list(table.order) == list(order)
             assert {key: table.get_row(key) for key in order} == rows
             lines = [squeeze(line) for line in screen_lines(table)[1:] if line.strip()]

@@ -14,8 +14,9 @@ Costs, for n rows of which v are on screen and c changed:
   O(1); a new order replaces the order list, O(n) in C.
 - a key's position: O(1) from a key -> index dict, rebuilt lazily (O(n), once) only
   after the order changed and only when a position is asked for (the cursor's row).
-- a column's width: kept as the widest cell seen; a removed or narrowed cell that was
-  the widest marks the column for one O(n) re-measure, done at the next layout.
+- a column's width: each column counts its cells by width, so a row in, out or
+  changed is O(1) per cell, and the widest is found again among the widths present
+  (a handful), never by measuring every row.
 
 Columns can be dropped as the width shrinks: each ``Column`` may carry a ``drop``
 rank (1 goes first) and a ``min_width`` it may be folded down to; ``wide`` shows every
@@ -24,6 +25,7 @@ column at full width, scrolling horizontally if need be (k9s's wide view).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -137,8 +139,10 @@ class KeyedTable(ScrollView, can_focus=True):
         self._signatures: dict[str, tuple[Any, ...]] = {}
         self._order: list[str] = []
         self._index: dict[str, int] | None = {}
+        # Per row, its cells' widths; per column, how many cells have each width.
+        self._widths: dict[str, tuple[int, ...]] = {}
+        self._width_counts: list[Counter[int]] = [Counter() for _ in self.columns]
         self._content_widths = [0 for _ in self.columns]
-        self._remeasure: set[int] = set()
         self._sort: tuple[str, bool] | None = None
         # The layout: which columns show, at which width; every cached line depends on it.
         self._shown: tuple[tuple[int, int], ...] = ()
@@ -182,9 +186,9 @@ class KeyedTable(ScrollView, can_focus=True):
         """Show exactly ``rows``, in ``order`` (their keys, sorted as wanted)."""
         changed = False
         for key in self._cells.keys() - rows.keys():
-            self._forget(key)
+            del self._cells[key], self._signatures[key]
+            self._count_widths(self._widths.pop(key), -1)
             changed = True
-        widths = self._content_widths
         for key, row in rows.items():
             cells = tuple(row)
             old = self._cells.get(key)
@@ -196,12 +200,11 @@ class KeyedTable(ScrollView, can_focus=True):
                 continue
             self._cells[key] = cells
             self._signatures[key] = signature
-            for i, cell in enumerate(cells):
-                width = cell_len(_plain(cell))
-                if width > widths[i]:
-                    widths[i] = width
-                elif old is not None and width < widths[i] == cell_len(_plain(old[i])):
-                    self._remeasure.add(i)
+            widths = tuple(cell_len(_plain(cell)) for cell in cells)
+            if old is not None:
+                self._count_widths(self._widths[key], -1)
+            self._widths[key] = widths
+            self._count_widths(widths, +1)
             changed = True
         order = list(order)
         if order != self._order:
@@ -213,12 +216,17 @@ class KeyedTable(ScrollView, can_focus=True):
             self._place_cursor()
             self.refresh()
 
-    def _forget(self, key: str) -> None:
-        cells = self._cells.pop(key)
-        del self._signatures[key]
-        for i, cell in enumerate(cells):
-            if cell_len(_plain(cell)) == self._content_widths[i]:
-                self._remeasure.add(i)
+    def _count_widths(self, widths: tuple[int, ...], step: int) -> None:
+        """A row's cells counted in (+1) or out (-1); each column's widest kept."""
+        for i, width in enumerate(widths):
+            counts = self._width_counts[i]
+            counts[width] += step
+            if step > 0:
+                self._content_widths[i] = max(self._content_widths[i], width)
+            elif not counts[width]:
+                del counts[width]
+                if width == self._content_widths[i]:
+                    self._content_widths[i] = max(counts, default=0)
 
     def set_sort_marker(self, column_key: str | None, reverse: bool = False) -> None:
         """Mark the header of the column the rows are sorted by (None: no marker)."""
@@ -237,10 +245,6 @@ class KeyedTable(ScrollView, can_focus=True):
         return column.label
 
     def _natural_widths(self) -> list[int]:
-        for i in self._remeasure:
-            cells = (cell_len(_plain(row[i])) for row in self._cells.values())
-            self._content_widths[i] = max(cells, default=0)
-        self._remeasure.clear()
         return [
             max(natural_width(column, widest), cell_len(self._label(i)))
             for i, (column, widest) in enumerate(
