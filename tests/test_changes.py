@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -362,3 +363,15 @@ def test_a_finding_keeps_its_entry_only_while_it_is_the_very_same_finding():
     assert after.findings is not None
     assert after.findings[key][1]["title"] == "another title", "same key, new finding"
     assert [c.kind for c in changes(again, after, NOW)] == []
+
+
+def test_counters_and_plumbing_that_moved_are_no_address_change():
+    """Two snapshots of one running container: its interface's counters moved (and the
+    second read found its veth) -- nothing about its addresses changed."""
+    document = snapshot_document(host(box("web")))
+    later = copy.deepcopy(document)
+    for endpoint in later["containers"][0]["networks"]:
+        endpoint.update(interface="eth0", host_interface="veth1a2b3c", bridge="docker0",
+                        counters={"rx_bytes": 1_000_000, "tx_bytes": 2_000})  # fmt: skip
+    assert later["containers"][0]["networks"], "the container has an endpoint to compare"
+    assert changes(view_of_document(document), view_of_document(later), NOW) == []

@@ -163,6 +163,9 @@ class Entry:
 
 
 _RUNNING = ("running", "paused", "restarting")
+# What an endpoint is, for a change: its plumbing (interface names, bridge) and its
+# counters are read from the kernel and move on their own; they are no address change.
+_ENDPOINT_FIELDS = ("name", "ipv4", "prefix", "gateway", "ipv6", "mac")
 NO_ENTRIES: Mapping[str, Entry] = MappingProxyType({})
 NOTHING: Mapping[str, Any] = MappingProxyType({})
 
@@ -174,7 +177,10 @@ def entry_of(document: Mapping[str, Any], previous: Entry | None = None) -> Entr
     networks = previous.networks if previous else None
     ports = previous.ports if previous else None
     if running:
-        networks = {ep["name"]: ep for ep in document.get("networks") or ()}
+        networks = {
+            ep["name"]: {field: ep.get(field) for field in _ENDPOINT_FIELDS}
+            for ep in document.get("networks") or ()
+        }
         ports = {
             (p["container_port"], p["proto"], p["host_ip"]): p
             for p in document.get("ports") or ()
