@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,7 +14,15 @@ from fakes import FakeBackend, container_event
 
 from tui.core.backend import EngineRefused
 from tui.core.document import gateway_of
-from tui.core.model import Container, Detail, Endpoint, Network, Subnet
+from tui.core.model import (
+    Container,
+    CounterSample,
+    Detail,
+    Endpoint,
+    KernelView,
+    Network,
+    Subnet,
+)
 from tui.core.state import HostState, Link, Resynced, reduce
 from tui.engine import live as live_module
 from tui.engine.live import Live
@@ -195,3 +204,39 @@ async def test_the_stream_starts_before_the_lists_even_when_info_answers_late():
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert float(backend.since) <= backend.listed_at, "an event after the list is replayed"
+
+
+class SlowKernel:
+    """A local engine's kernel whose plumbing takes long to read (1,000 namespaces)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.reads = 0
+
+    def read_view(self, state: HostState) -> KernelView:
+        self.reads += 1
+        self.release.wait(10)
+        return KernelView(available=True)
+
+    def sample(self, state: HostState) -> CounterSample:
+        return CounterSample(time.monotonic())
+
+
+async def test_the_engines_events_do_not_wait_for_the_plumbing_read():
+    backend, kernel = LocalEngine(), SlowKernel()
+    live = Live(backend, kernel=kernel, sample_interval=0)  # type: ignore[arg-type]
+    task = asyncio.get_running_loop().create_task(live.run())
+    try:
+        await until(lambda: live.state.connection.link is Link.LIVE and kernel.reads == 1)
+        gone = next(iter(backend.containers))
+        del backend.containers[gone]
+        backend.push(container_event("destroy", gone))
+        await until(lambda: gone not in live.state.containers)
+        assert not live.state.kernel.available, "shown while the plumbing is still read"
+        kernel.release.set()
+        await until(lambda: live.state.kernel.available)
+    finally:
+        kernel.release.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -221,11 +221,14 @@ class Live:
         """Read the whole engine once (the headless commands' way in), with the
         kernel's counters for a local engine."""
         await self._read_all()
+        await self._refresh_plumbing()
         await self.sample()
         return self.state
 
     async def _read_all(self) -> str | None:
-        """Everything, in one concurrent round for the first paint, then the details.
+        """Everything, in one concurrent round for the first paint, then the details; not
+        a local engine's plumbing, which a session reads once its event stream is open
+        (250 namespaces take a second or more: the engine's events must not wait on them).
 
         Returns where a first session's event stream starts (``stream_since``).
         """
@@ -266,7 +269,8 @@ class Live:
         if self._read_daemon is not None:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
         await self._refresh_host()
-        await self._refresh_plumbing()
+        if self._kernel is None:
+            await self._refresh_plumbing()  # says "remote": nothing to read
         return since
 
     async def _session(self) -> None:
@@ -275,6 +279,7 @@ class Live:
         self._waiting.clear()
         self._destroyed.clear()
         first_since = await self._read_all()
+        self._plumbing_due.set()  # read by the plumbing loop, the stream open meanwhile
         # The stream opens after the read, from a moment before it: the events of the
         # read's time are replayed (re-reading is harmless), none is lost.
         since = _since_of(self._last_event) if self._last_event else first_since
@@ -481,7 +486,8 @@ class Live:
         self.apply(KernelSeen(view))
 
     async def _plumbing_loop(self) -> None:
-        """Interfaces come and go with containers: read them again after a change."""
+        """Interfaces come and go with containers: read them again after a change (the
+        session's read of every container is one)."""
         if self._kernel is None:
             return
         while True:
