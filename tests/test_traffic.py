@@ -16,10 +16,26 @@ from hypothesis import strategies as st
 from tui.core.backend import JSON, EngineRefused
 from tui.core.config import ConfigError, parse_config
 from tui.core.describe import describe
-from tui.core.model import Container, Counters, CounterSample, KernelView, NamespaceCounters
+from tui.core.model import (
+    Container,
+    Counters,
+    CounterSample,
+    KernelView,
+    NamespaceCounters,
+    Network,
+)
 from tui.core.parse import parse_stats
 from tui.core.rows import rate_cells
-from tui.core.state import CountersSampled, HostState, KernelSeen, Link, reduce
+from tui.core.state import (
+    ContainerSeen,
+    CountersSampled,
+    HostState,
+    KernelSeen,
+    Link,
+    NetworkSeen,
+    only_traffic_changed,
+    reduce,
+)
 from tui.core.traffic import HISTORY_SECONDS, Traffic, advance, format_rate, sparkline
 from tui.engine.kernel import REMOTE, parse_net_dev
 from tui.engine.live import Live
@@ -85,6 +101,20 @@ def test_the_history_keeps_the_last_minute():
     assert history[-1] == (99.0, 1000.0, 0.0)
     assert all(99.0 - t < HISTORY_SECONDS for t, _, _ in history)
     assert len(history) == 60
+
+
+def test_a_sample_changes_only_the_traffic_of_the_state():
+    """The app redraws only the rate cells after such a change: it must be told apart,
+    with networks in the state (whose by-name index is new with every state)."""
+    c = Container(id="c", name="web", image="i", state="running", network_mode="default", pid=42)
+    state = reduce(HostState(containers=MappingProxyType({"c": c})),
+                   NetworkSeen(Network("n", "front", "bridge", "local")))  # fmt: skip
+    sampled = reduce(state, CountersSampled(sample(1.0, 100)))
+    assert only_traffic_changed(state, sampled)
+    assert not only_traffic_changed(sampled, sampled)
+    exited = Container(id="c", name="web", image="i", state="exited", network_mode="default")
+    stopped = reduce(sampled, ContainerSeen(exited))
+    assert not only_traffic_changed(state, reduce(stopped, CountersSampled(sample(2.0, 100))))
 
 
 @given(st.lists(st.integers(min_value=0, max_value=2**64), min_size=2, max_size=20))
