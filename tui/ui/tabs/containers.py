@@ -96,10 +96,13 @@ def _rate_words(rates: RateCells) -> tuple[str, str, bool]:
 
 
 def _rated(built: _Built, state: HostState, c: Container, sort_field: str) -> _Built:
-    """The row with its rates, read again only after a new sample (or plumbing)."""
+    """The row with its rates, read again only when what ``rate_cells`` reads changed: the
+    container, the plumbing, its own counters (an idle container's are the same object
+    from one sample to the next: tui.core.traffic) or why it has none."""
     kernel, traffic = state.kernel, state.traffic
-    was = built.rated  # by identity: a new sample is a new (and unequal) Traffic
-    if built.rates is not None and was[0] is c and was[1] is kernel and was[2] is traffic:
+    cid = c.id
+    rated = (c, kernel, traffic.interfaces.get(cid), traffic.missing.get(cid), traffic.samples > 0)
+    if built.rates is not None and built.rated == rated:  # identity first, item by item
         return built
     rates = rate_cells(state, c)
     shown = built.shown
@@ -108,7 +111,6 @@ def _rated(built: _Built, state: HostState, c: Container, sort_field: str) -> _B
     order = built.order
     if sort_field == "traffic":
         order = (sort_key("traffic", built.row, c, rates.bps), order[1])
-    rated = (c, kernel, traffic)
     b = built
     return _Built(b.engine, b.made, b.mark, b.row, b.cells, order, rated, rates, shown)
 
