@@ -238,7 +238,7 @@ class Kernel:
         self._routes = _Routes()
         # The counters' socket in dockerd's namespace, for dockerd's (pid, inode): kept
         # across rounds (opening it means entering the namespace), closed when dockerd
-        # goes. The lock: read_view and sample may run in two worker threads at once.
+        # goes. Rounds run in worker threads: the lock keeps two from sharing one dump.
         self._socket: tuple[tuple[int, int], socket.socket, Callable[[], object]] | None = None
         self._socket_lock = threading.Lock()
         self._seq = 0
