@@ -36,7 +36,8 @@ _IFADDR = struct.Struct("=BBBBI")  # ifaddrmsg: family, prefixlen, flags, scope,
 _ATTR = struct.Struct("=HH")
 _IFSTATS = struct.Struct("=BxxxII")  # if_stats_msg: family, pad, ifindex, filter_mask
 _STATS64 = struct.Struct("=16Q")  # the first 16 counters of rtnl_link_stats64
-_STATS_AT = _HEADER.size + _IFSTATS.size  # where a stats message's first attribute starts
+# A stats message up to its first attribute's value: header, if_stats_msg, attribute.
+_STATS_MESSAGE = struct.Struct("=IHHII" + "BxxxII" + "HH")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +141,8 @@ def stats(sock: socket.socket, seq: int) -> dict[int, bytes]:
     sock.send(_HEADER.pack(_HEADER.size + len(request), RTM_GETSTATS,
                            NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + request)  # fmt: skip
     found: dict[int, bytes] = {}
-    unpack_header, unpack_attr, unpack_index = (
-        _HEADER.unpack_from, _ATTR.unpack_from, _IFSTATS.unpack_from)  # fmt: skip
+    unpack_header, unpack_message = _HEADER.unpack_from, _STATS_MESSAGE.unpack_from
+    whole = _ATTR.size + _STATS64.size
     while True:
         data = sock.recv(1 << 16)
         offset, end = 0, len(data)
@@ -149,20 +150,19 @@ def stats(sock: socket.socket, seq: int) -> dict[int, bytes]:
             length, message, _, answer, _ = unpack_header(data, offset)
             if length < _HEADER.size:
                 raise OSError(errno.EPROTO, "netlink: a truncated message")
-            if answer == seq:
-                if message == NLMSG_DONE:
-                    return found
-                if message == NLMSG_ERROR:
-                    (code,) = struct.unpack_from("=i", data, offset + _HEADER.size)
-                    raise OSError(-code, f"netlink stats dump refused ({-code})")
-                if message == RTM_NEWSTATS:
-                    # The one attribute asked for comes first: no walk over attributes.
-                    size, kind = unpack_attr(data, offset + _STATS_AT)
-                    first = offset + _STATS_AT + _ATTR.size
-                    if (kind == IFLA_STATS_LINK_64 and size >= _ATTR.size + _STATS64.size
-                            and _STATS_AT + size <= length):  # fmt: skip
-                        index = unpack_index(data, offset + _HEADER.size)[1]
-                        found[index] = data[first : first + _STATS64.size]
+            if answer != seq:
+                pass
+            elif message == RTM_NEWSTATS and length >= _STATS_MESSAGE.size + _STATS64.size:
+                # The one attribute asked for comes first: no walk over attributes.
+                *_, index, _, size, kind = unpack_message(data, offset)
+                if kind == IFLA_STATS_LINK_64 and size >= whole:
+                    first = offset + _STATS_MESSAGE.size
+                    found[index] = data[first : first + _STATS64.size]
+            elif message == NLMSG_DONE:
+                return found
+            elif message == NLMSG_ERROR:
+                (code,) = struct.unpack_from("=i", data, offset + _HEADER.size)
+                raise OSError(-code, f"netlink stats dump refused ({-code})")
             offset += (length + 3) & ~3
 
 
