@@ -141,6 +141,24 @@ def test_the_history_is_each_samples_rate_over_the_last_minute(steps):
     assert list(traffic.history(traffic.get("c", "eth0"))) == expected
 
 
+def test_the_containers_whose_rates_may_read_otherwise():
+    """What the containers tab reads again after a sample: none of the idle ones."""
+
+    def two(t: float, rx_a: int, rx_b: int, missing: dict[str, str] | None = None) -> CounterSample:
+        both = {**sample(t, rx_a, cid="a").containers, **sample(t, rx_b, cid="b").containers}
+        return CounterSample(t, MappingProxyType(both), MappingProxyType(missing or {}))
+
+    first = advance(Traffic(), two(1.0, 100, 100))
+    assert first.moved_since(Traffic()) is None  # the first sample: every row
+    second = advance(first, two(2.0, 100, 500))
+    assert second.moved_since(first) == {"a", "b"}  # a's first rate, b's too
+    third = advance(second, two(3.0, 100, 900))
+    assert third.moved_since(second) == {"b"}  # a idle: the same objects
+    exited = MappingProxyType({"b": "exited since the last sample"})
+    gone = advance(third, CounterSample(4.0, sample(4.0, 100, cid="a").containers, exited))
+    assert gone.moved_since(third) == {"b"}
+
+
 def test_a_sample_changes_only_the_traffic_of_the_state():
     """The app redraws only the rate cells after such a change: it must be told apart,
     with networks in the state (whose by-name index is new with every state)."""

@@ -83,6 +83,20 @@ class Traffic:
     def get(self, container_id: str, interface: str) -> InterfaceTraffic | None:
         return self.of(container_id).get(interface)
 
+    def moved_since(self, before: Traffic) -> frozenset[str] | None:
+        """The containers whose rates may read otherwise than in ``before``: their
+        interfaces are not the same objects, or why they have none changed. None: any
+        may (the first sample, or none after some)."""
+        if (self.samples > 0) != (before.samples > 0):
+            return None
+        interfaces, was = self.interfaces, before.interfaces
+        moved = {cid for cid, known in interfaces.items() if was.get(cid) is not known}
+        moved.update(cid for cid in was if cid not in interfaces)
+        missing, gone = self.missing, before.missing
+        if missing or gone:
+            moved.update(c for c in missing.keys() | gone.keys() if missing.get(c) != gone.get(c))
+        return frozenset(moved)
+
     def history(self, known: InterfaceTraffic) -> History:
         """An interface's rates over the last minute, oldest first."""
         return _kept(known, self.times, self.time) if self.time is not None else known.history
@@ -156,9 +170,9 @@ def _settled(interfaces: Mapping[str, InterfaceTraffic]) -> bool:
 
 
 def advance(traffic: Traffic, sample: CounterSample) -> Traffic:
-    """The rates between the last sample and ``sample``. A container whose namespace's
-    counters are the very object of the last sample, and whose interfaces were idle
-    already, keeps its interfaces as they were (the same mapping)."""
+    """The rates between the last sample and ``sample``. A container whose interfaces were
+    idle already and still are keeps them as they were (the same mapping), at once when
+    its namespace's counters are the very object of the last sample."""
     now = sample.time
     seconds = now - traffic.time if traffic.time is not None else None
     interfaces: dict[str, Mapping[str, InterfaceTraffic]] = {}
@@ -169,12 +183,12 @@ def advance(traffic: Traffic, sample: CounterSample) -> Traffic:
             interfaces[cid] = before
             continue
         same = cid in counted and counted[cid].inode == namespace.inode
-        interfaces[cid] = MappingProxyType(
-            {
-                name: _one(traffic, before.get(name), same, counters, seconds, now)
-                for name, counters in namespace.interfaces.items()
-            }
-        )
+        fresh = {
+            name: _one(traffic, before.get(name), same, counters, seconds, now)
+            for name, counters in namespace.interfaces.items()
+        }
+        kept = len(fresh) == len(before) and all(t is before.get(n) for n, t in fresh.items())
+        interfaces[cid] = before if kept else MappingProxyType(fresh)
     times = traffic.times
     if times:
         times = times[_young(times, now) :]
