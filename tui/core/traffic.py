@@ -75,6 +75,8 @@ class Traffic:
     samples: int = 0
     times: tuple[float, ...] = ()
     """When the samples of the last minute were taken, oldest first."""
+    settled: frozenset[str] = frozenset()
+    """The containers whose interfaces all were idle already at the last sample."""
 
     def of(self, container_id: str) -> Mapping[str, InterfaceTraffic]:
         """A container's interfaces, by name."""
@@ -165,10 +167,6 @@ def _one(
     return InterfaceTraffic(counters, rates, rates is None, history)
 
 
-def _settled(interfaces: Mapping[str, InterfaceTraffic]) -> bool:
-    return all(t.idle_after is not None for t in interfaces.values())
-
-
 def advance(traffic: Traffic, sample: CounterSample) -> Traffic:
     """The rates between the last sample and ``sample``. A container whose interfaces were
     idle already and still are keeps them as they were (the same mapping), at once when
@@ -176,11 +174,13 @@ def advance(traffic: Traffic, sample: CounterSample) -> Traffic:
     now = sample.time
     seconds = now - traffic.time if traffic.time is not None else None
     interfaces: dict[str, Mapping[str, InterfaceTraffic]] = {}
-    counted = traffic.counted
+    settled: set[str] = set()
+    counted, was_settled = traffic.counted, traffic.settled
     for cid, namespace in sample.containers.items():
         before = traffic.of(cid)
-        if namespace is counted.get(cid) and seconds and seconds > 0 and _settled(before):
+        if cid in was_settled and namespace is counted.get(cid) and seconds and seconds > 0:
             interfaces[cid] = before
+            settled.add(cid)
             continue
         same = cid in counted and counted[cid].inode == namespace.inode
         fresh = {
@@ -189,6 +189,8 @@ def advance(traffic: Traffic, sample: CounterSample) -> Traffic:
         }
         kept = len(fresh) == len(before) and all(t is before.get(n) for n, t in fresh.items())
         interfaces[cid] = before if kept else MappingProxyType(fresh)
+        if all(t.idle_after is not None for t in fresh.values()):
+            settled.add(cid)
     times = traffic.times
     if times:
         times = times[_young(times, now) :]
@@ -199,6 +201,7 @@ def advance(traffic: Traffic, sample: CounterSample) -> Traffic:
         missing=sample.missing,
         samples=traffic.samples + 1,
         times=(*times, now),
+        settled=frozenset(settled),
     )
 
 
