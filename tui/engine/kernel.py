@@ -420,6 +420,9 @@ class Kernel:
                     self._socket = (dockerd, sock, weakref.finalize(self, sock.close))
                 self._seq += 1
                 return netlink.stats(self._socket[1], self._seq)
+            except NamespaceGone:  # dockerd went meanwhile
+                self._close()
+                return None
             except OSError as exc:  # the next round opens a fresh socket, or never
                 self._dump_refused = exc.errno in (errno.EOPNOTSUPP, errno.EINVAL)
                 self._close()
