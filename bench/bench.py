@@ -14,10 +14,13 @@ measures:
   idle    over --idle seconds: the dashboard's CPU (% of one core) and RSS, and
           dockerd's CPU with the dashboard running, against a baseline without it.
   rates   (--rates: only this) one sampling round of every container's counters (median
-          of 20), the full plumbing read, and the idle CPU of the dashboard and of
-          dockerd/containerd with sampling every second, then with sampling off.
+          of 20), how many namespaces one dump in dockerd's namespace counts and how many
+          are read inside, the full plumbing read, and the idle CPU of the dashboard (CPU
+          seconds over --idle, as % of a core) and of dockerd/containerd with sampling
+          every second, then with sampling off, and the difference: what sampling costs.
           With --private, on an engine of its own (tests/private_engine.py: a dockerd in
-          another network namespace), which nobody else's containers disturb.
+          another network namespace), which nobody else's containers disturb; with
+          --socket, on an engine that already holds the fleet (nothing is removed).
 
 With --screen-only, just the figures a person feels first: launch to the first row
 (median of 3), `docker rm -f` returning to the row gone (median over --events removals
@@ -30,6 +33,8 @@ disturbs nobody on the shared one.
     .venv/bin/python bench/bench.py --n 250 --private --screen-only \
         --netdock ../main/.venv/bin/netdock --netdock .venv/bin/netdock   # side by side
     .venv/bin/python bench/bench.py --n 250 --rates --private
+    .venv/bin/python bench/bench.py --n 250 --rates --socket /tmp/nd-x/docker.sock \
+        --netdock ../main/.venv/bin/netdock --netdock .venv/bin/netdock   # side by side
     .venv/bin/python bench/bench.py --cleanup      # remove every bench container
 
 Fleet containers carry the label netdock.bench=1 and are removed at the end (unless --keep).
@@ -57,6 +62,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tui.core.plumbing import counted_in_host  # noqa: E402
 from tui.core.state import HostState  # noqa: E402
 from tui.engine.daemon import dockerd_pid  # noqa: E402
 from tui.engine.docker import DockerBackend  # noqa: E402
@@ -68,7 +74,9 @@ DEFAULT_SOCKET = SOCKET = "/var/run/docker.sock"
 LABEL = "netdock.bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
-TMUX = ["tmux", "-L", "netdock-bench"]
+# A tmux server of this run's own: another bench at the same time (a shared machine) has
+# its own, which this one's kill-server leaves alone.
+TMUX = ["tmux", "-L", f"netdock-bench-{os.getpid()}"]
 
 
 # The engine API over the socket, stdlib only: the fleet must not depend on what we measure.
@@ -399,9 +407,10 @@ async def engine_state() -> HostState:
         await backend.close()
 
 
-def sampling_costs() -> tuple[float, float, float, int]:
+def sampling_costs() -> tuple[float, float, float, int, int]:
     """The full plumbing read (s), one sampling round (median of 20: wall-clock ms, and
-    CPU ms, user and kernel, which a busy machine inflates less), namespaces read.
+    CPU ms, user and kernel, which a busy machine inflates less), the namespaces counted
+    in dockerd's namespace (one dump for all) and those read inside (one file each).
     Outside the event loop, as the dashboard does (in a worker thread)."""
     state = asyncio.run(engine_state())
     kernel = Kernel(resolve_endpoint(endpoint_url()).url)
@@ -415,29 +424,44 @@ def sampling_costs() -> tuple[float, float, float, int]:
         rounds.append((time.perf_counter() - start) * 1e3)
         cpu.append((time.thread_time() - start_cpu) * 1e3)
         time.sleep(0.05)
-    return plumbing, statistics.median(rounds), statistics.median(cpu), len(view.namespaces)
+    namespaces = {ns.inode: ns for ns in view.namespaces.values()}.values()
+    host = view.host
+    dumped = sum(host is not None and counted_in_host(host, ns) is not None for ns in namespaces)
+    return (plumbing, statistics.median(rounds), statistics.median(cpu), dumped,
+            len(namespaces) - dumped)  # fmt: skip
 
 
-def rates(results: dict[str, float | str], idle: float) -> None:
-    plumbing, round_ms, round_cpu_ms, read = sampling_costs()
+# The selected row's sparkline grows with each of its first 30 samples, and the detail is
+# drawn again each time: a settled dashboard is measured after that.
+SETTLED_SECONDS = 40
+
+
+def rates(results: dict[str, float | str], idle: float, netdocks: list[Path]) -> None:
+    plumbing, round_ms, round_cpu_ms, dumped, inside = sampling_costs()
     results["plumbing_read_all_s"] = plumbing
     results["sampling_round_ms"] = round_ms
     results["sampling_round_cpu_ms"] = round_cpu_ms
-    results["namespaces_sampled"] = str(read)
+    results["namespaces_counted_in_one_dump"] = str(dumped)
+    results["namespaces_read_inside"] = str(inside)
     results["dockerd_idle_cpu_pct_without_dashboard"] = cpu_percent(engine_pids(), idle)
-    for label, flags in (("sampling_1s", ()), ("sampling_off", ("--sample-interval", "0"))):
-        _, pid = launch_tui(*flags)
-        time.sleep(20)  # start-up done (inspects, plumbing, the first paint), even on a busy host
-        pids, engine = tree(pid), engine_pids()
-        before_tui, before_engine = ticks(pids), ticks(engine)
-        time.sleep(idle)
-        results[f"dashboard_idle_cpu_pct_{label}"] = (
-            100.0 * (ticks(pids) - before_tui) / CLK_TCK / idle
-        )
-        results[f"dockerd_idle_cpu_pct_{label}"] = (
-            100.0 * (ticks(engine) - before_engine) / CLK_TCK / idle
-        )
-        results[f"dashboard_rss_mib_{label}"] = rss_mib(pids)
+    for netdock in netdocks:
+        tag = f" [{netdock}]" if len(netdocks) > 1 else ""
+        cpu: dict[str, float] = {}
+        for label, flags in (("sampling_1s", ()), ("sampling_off", ("--sample-interval", "0"))):
+            _, pid = launch_tui(*flags, netdock=netdock)
+            time.sleep(SETTLED_SECONDS)
+            pids, engine = tree(pid), engine_pids()
+            before_tui, before_engine = ticks(pids), ticks(engine)
+            time.sleep(idle)
+            seconds = (ticks(pids) - before_tui) / CLK_TCK
+            cpu[label] = 100.0 * seconds / idle
+            results[f"dashboard_cpu_s_over_{idle:.0f}s_{label}{tag}"] = seconds
+            results[f"dashboard_idle_cpu_pct_{label}{tag}"] = cpu[label]
+            results[f"dockerd_idle_cpu_pct_{label}{tag}"] = (
+                100.0 * (ticks(engine) - before_engine) / CLK_TCK / idle
+            )
+            results[f"dashboard_rss_mib_{label}{tag}"] = rss_mib(pids)
+        results[f"sampling_cost_cpu_pct{tag}"] = cpu["sampling_1s"] - cpu["sampling_off"]
 
 
 # ---------------------------------------------------------------------------- main
@@ -478,23 +502,34 @@ def main() -> int:
         "--netdock",
         type=Path,
         action="append",
-        help="with --screen-only: a dashboard to measure (repeat to compare several on one "
-        "fleet); default: this checkout's",
+        help="with --screen-only or --rates: a dashboard to measure (repeat to compare "
+        "several on one fleet); default: this checkout's",
     )
     parser.add_argument("--rates", action="store_true", help="only the cost of the rates")
+    parser.add_argument(
+        "--socket",
+        help="an engine that already holds the fleet (as bench.py --keep left it): measured "
+        "as it is, nothing of it removed",
+    )
     args = parser.parse_args()
+    if args.socket:
+        global SOCKET
+        SOCKET, args.keep = args.socket, True
     return on_private_engine(args) if args.private else run(args)
 
 
 def run(args: argparse.Namespace) -> int:
-    grow_fleet(args.n, args.image)
+    if args.socket:  # someone else's fleet: measured as it is
+        print(f"fleet: {len(fleet_ids())} containers", file=sys.stderr)
+    else:
+        grow_fleet(args.n, args.image)
     results: dict[str, float | str] = {"n": args.n}
     try:
         if args.screen_only:
             results = screen_only(args)
             return 0
         if args.rates:
-            rates(results, args.idle)
+            rates(results, args.idle, args.netdock or [ROOT / ".venv/bin/netdock"])
             return 0
         colds = [asyncio.run(cold_start()) for _ in range(3)]
         results["cold_start_model_s"] = statistics.median(colds)

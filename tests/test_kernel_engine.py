@@ -14,8 +14,10 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -23,14 +25,15 @@ from engine_helpers import SLEEP, TEST_IMAGE
 from private_engine import PrivateEngine
 
 from tui.core.document import snapshot_document, traffic_document
-from tui.core.model import Container
+from tui.core.model import Container, Counters
 from tui.core.plumbing import in_host_namespace, plugs
 from tui.core.rows import rate_cells
 from tui.core.state import ContainerSeen, CountersSampled, HostState, reduce
+from tui.engine import kernel as kernel_module
 from tui.engine.daemon import dockerd_pid
 from tui.engine.docker import DockerBackend
 from tui.engine.endpoint import resolve_endpoint
-from tui.engine.kernel import Kernel
+from tui.engine.kernel import Kernel, parse_net_dev
 from tui.engine.live import Live
 
 MB = 1024 * 1024
@@ -220,11 +223,87 @@ def test_exit_and_restart_between_samples_give_a_marker_and_no_spike(lab, docker
     assert rates is not None and rates.rx_bps >= 0 and rates.tx_bps >= 0
 
 
+MONOTONIC = ("rx_bytes", "tx_bytes", "rx_packets", "tx_packets")
+
+
+def inside(pid: int) -> dict[str, Counters]:
+    """A namespace's counters as its own ``/proc/<pid>/net/dev`` shows them."""
+    return parse_net_dev(Path(f"/proc/{pid}/net/dev").read_bytes())
+
+
+def assert_between(before: Counters, got: Counters, after: Counters) -> None:
+    """``got`` was read between the two reads inside (traffic may flow meanwhile)."""
+    for field in MONOTONIC:
+        low, value, high = getattr(before, field), getattr(got, field), getattr(after, field)
+        assert low <= value <= high, (field, low, value, high)
+
+
+@pytest.fixture
+def reads_inside(monkeypatch) -> list[str]:
+    """The ``/proc/<pid>/net/dev`` files the kernel reads."""
+    paths: list[str] = []
+    read = kernel_module._read_proc
+
+    def recorded(path: str) -> bytes:
+        paths.append(path)
+        return read(path)
+
+    monkeypatch.setattr(kernel_module, "_read_proc", recorded)
+    return paths
+
+
+def test_counters_counted_in_dockerds_namespace_are_those_inside(lab, reads_inside):
+    """A bridged container's counters come from its veth peers in one dump, none read
+    inside, and equal what the container's own net/dev says (rx and tx turned round)."""
+    net, other = lab.network("count"), lab.network("count2")
+    serve = "dd if=/dev/zero of=/tmp/f bs=1k count=300 && httpd -f -p 80 -h /tmp"
+    server = lab.run("--network", net, TEST_IMAGE, "sh", "-c", serve)
+    client = lab.run("--network", net, TEST_IMAGE, *SLEEP)
+    lab.connect(other, server)
+    url = f"http://{server}/f"
+    for _ in range(50):  # httpd starts once dd is done
+        if lab.docker.succeeds("exec", client, "wget", "-q", "-O", "/dev/null", url):
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the file was never served")
+    state, kernel = read_state()
+    pids = {name: by_name(state, name).pid for name in (server, client)}
+    before = {name: inside(pid) for name, pid in pids.items()}
+    reads_inside.clear()
+    sample = kernel.sample(state)
+    after = {name: inside(pid) for name, pid in pids.items()}
+    assert not {f"/proc/{pid}/net/dev" for pid in pids.values()} & set(reads_inside)
+    for name in (server, client):
+        counted = sample.containers[by_name(state, name).id].interfaces
+        assert set(counted) == set(before[name]) - {"lo"}  # loopback is not counted outside
+        for interface, got in counted.items():
+            assert_between(before[name][interface], got, after[name][interface])
+    fetched = sample.containers[by_name(state, client).id].interfaces
+    received = fetched[_interface_on(state, client, net)]
+    assert received.rx_bytes > 300_000 > received.tx_bytes
+
+
+def test_an_interface_gone_since_the_plumbing_was_read_is_counted_inside(lab, reads_inside):
+    net, other = lab.network("stay"), lab.network("leave")
+    name = lab.run("--network", net, TEST_IMAGE, *SLEEP)
+    lab.connect(other, name)
+    state, kernel = read_state()
+    staying = _interface_on(state, name, net)
+    lab.disconnect(other, name)  # its veth pair is gone; the plumbing is not read again
+    reads_inside.clear()
+    c = by_name(state, name)
+    counted = kernel.sample(state).containers[c.id].interfaces
+    assert reads_inside == [f"/proc/{c.pid}/net/dev"]
+    assert set(counted) == {"lo", staying}
+
+
 UNPRIVILEGED = """
 import sys
-from tui.core.model import Container
+from tui.core.model import Container, Counters
 from tui.core.state import HostState
-from tui.engine.kernel import Kernel
+from tui.engine import kernel as kernel_module
+from tui.engine.kernel import Kernel, parse_net_dev
 c = Container(id="c", name="c", image="i", state="running", network_mode="default",
               pid=int(sys.argv[1]))
 state = HostState(containers={"c": c})
@@ -271,3 +350,37 @@ def test_a_private_engine_in_another_namespace_is_read_in_its_own(private_engine
     assert not brif.exists() or plug.host_interface.name not in os.listdir(brif)
     document = traffic_document(state, datetime.now(UTC))
     assert {c["name"] for c in document["containers"]} == {"plain", "user"}
+
+
+def test_a_private_engines_counters_are_counted_in_its_namespace(private_engine, reads_inside):
+    """Its dockerd's namespace is not ours: the dump is asked there. Bridged and host mode
+    counted there, none mode inside; each as its own namespace shows it; an idle
+    namespace is the same object from one round to the next."""
+    engine = private_engine
+    for name, mode in (("cb", "bridge"), ("cb2", "bridge"), ("ch", "host"), ("cn", "none")):
+        engine.docker("run", "-d", "--name", name, "--network", mode, TEST_IMAGE, *SLEEP)
+    address = engine.docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "cb2").strip()
+    engine.docker("exec", "cb", "ping", "-c", "3", "-i", "0.2", "-q", address)
+    engine.docker("exec", "cn", "ping", "-c", "2", "-i", "0.2", "-q", "127.0.0.1")
+    state, kernel = read_state(engine.host)
+    dockerd = dockerd_pid(engine.host)
+    pids = {n: by_name(state, n).pid for n in ("cb", "cb2", "ch", "cn")}
+    where = {**pids, "ch": dockerd}  # host mode: dockerd's namespace, the host ends aside
+    skip = {n for n, link in ip_links(engine.netns_path).items() if link.master}
+    before = {n: inside(pid) for n, pid in where.items()}
+    reads_inside.clear()
+    sample = kernel.sample(state)
+    after = {n: inside(pid) for n, pid in where.items()}
+    assert reads_inside == [f"/proc/{pids['cn']}/net/dev"]
+    for name in where:
+        counted = sample.containers[by_name(state, name).id].interfaces
+        expected = set(before[name]) - ({"lo"} if name.startswith("cb") else skip)
+        assert set(counted) == expected, name
+        for interface, got in counted.items():
+            assert_between(before[name][interface], got, after[name][interface])
+    assert sample.containers[by_name(state, "cb").id].interfaces["eth0"].tx_packets >= 3
+    assert sample.containers[by_name(state, "cn").id].interfaces["lo"].rx_packets >= 2
+    # Nothing flows now: some two rounds in a row find every counter where it was.
+    cid = by_name(state, "cb2").id
+    rounds = [kernel.sample(state).containers[cid] for _ in range(6)]
+    assert any(a is b for a, b in pairwise(rounds))

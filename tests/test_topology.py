@@ -19,7 +19,7 @@ from tui.core.model import (
     Network,
     Subnet,
 )
-from tui.core.plumbing import bridges, plugs
+from tui.core.plumbing import Counted, bridges, counted_in_host, plugs
 from tui.core.state import ContainerSeen, CountersSampled, HostState, KernelSeen, reduce
 from tui.core.topology import Node, details, topology
 
@@ -124,6 +124,23 @@ def test_each_interface_leads_where_the_kernel_says():
     assert names(state, "nonec") == [("lo", None, None, None)]
     # vethB is two's peer, not stray's: an index alone is not enough.
     assert names(state, "stray")[1] == ("eth0", "bridge", None, None)
+
+
+def test_what_one_dump_in_dockerds_namespace_counts():
+    # A veth's interface by its host end, turned round; loopback aside.
+    assert counted_in_host(HOST, WEB_NS) == (Counted("eth0", 20, True),)
+    assert counted_in_host(HOST, TWO_NS) == (Counted("eth0", 21, True), Counted("eth1", 22, True))
+    # Host mode: the host's own interfaces, not the containers' veth ends.
+    assert [c.name for c in counted_in_host(HOST, HOST)] == ["lo", "eth0", "docker0", "br-front",
+                                                             "br-back"]  # fmt: skip
+    assert not any(c.peer for c in counted_in_host(HOST, HOST))
+    # No host end to count from: read inside (a macvlan, loopback alone, a stray index).
+    assert counted_in_host(HOST, MAC_NS) is None
+    assert counted_in_host(HOST, NONE_NS) is None
+    assert counted_in_host(HOST, STRAY_NS) is None
+    # One interface without a host end is enough: the namespace is read inside, whole.
+    mixed = Netns(105, (*TWO_NS.interfaces, NetInterface(30, "dummy0", "dummy")))
+    assert counted_in_host(HOST, mixed) is None
 
 
 def test_bridges_name_their_network_and_ports():

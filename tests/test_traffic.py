@@ -16,10 +16,26 @@ from hypothesis import strategies as st
 from tui.core.backend import JSON, EngineRefused
 from tui.core.config import ConfigError, parse_config
 from tui.core.describe import describe
-from tui.core.model import Container, Counters, CounterSample, KernelView, NamespaceCounters
+from tui.core.model import (
+    Container,
+    Counters,
+    CounterSample,
+    KernelView,
+    NamespaceCounters,
+    Network,
+)
 from tui.core.parse import parse_stats
 from tui.core.rows import rate_cells
-from tui.core.state import CountersSampled, HostState, KernelSeen, Link, reduce
+from tui.core.state import (
+    ContainerSeen,
+    CountersSampled,
+    HostState,
+    KernelSeen,
+    Link,
+    NetworkSeen,
+    only_traffic_changed,
+    reduce,
+)
 from tui.core.traffic import HISTORY_SECONDS, Traffic, advance, format_rate, sparkline
 from tui.engine.kernel import REMOTE, parse_net_dev
 from tui.engine.live import Live
@@ -81,10 +97,80 @@ def test_the_history_keeps_the_last_minute():
     traffic = Traffic()
     for second in range(100):
         traffic = advance(traffic, sample(float(second), second * 1000))
-    history = traffic.get("c", "eth0").history
+    history = traffic.history(traffic.get("c", "eth0"))
     assert history[-1] == (99.0, 1000.0, 0.0)
     assert all(99.0 - t < HISTORY_SECONDS for t, _, _ in history)
     assert len(history) == 60
+
+
+def test_an_idle_interface_is_the_same_object_and_its_history_still_grows():
+    traffic = advance(advance(Traffic(), sample(0.0, 500)), sample(1.0, 700))
+    busy = traffic.get("c", "eth0")
+    idle = advance(traffic, sample(2.0, 700))
+    first = idle.get("c", "eth0")
+    assert first.rates is not None and first.rates.rx_bps == 0.0
+    # Counters that did not move: the container's interfaces are carried as they were.
+    later = advance(advance(idle, sample(3.0, 700)), sample(4.0, 700))
+    assert later.get("c", "eth0") is first and later.of("c") is not busy
+    assert later.history(first) == ((1.0, 200.0, 0.0), (2.0, 0.0, 0.0), (3.0, 0.0, 0.0),
+                                     (4.0, 0.0, 0.0))  # fmt: skip
+    # The very same counters object (the kernel's for an idle namespace): the same mapping.
+    same = NamespaceCounters(7, {"eth0": Counters(rx_bytes=700, rx_packets=7)})
+    kept = advance(later, CounterSample(5.0, MappingProxyType({"c": same})))
+    again = advance(kept, CounterSample(6.0, MappingProxyType({"c": same})))
+    assert again.of("c") is kept.of("c")
+    assert [h[0] for h in again.history(again.get("c", "eth0"))][-3:] == [4.0, 5.0, 6.0]
+
+
+@given(st.lists(st.one_of(st.just("idle"), st.just("restart"), st.integers(1, 10**9)),
+                min_size=1, max_size=140))  # fmt: skip
+def test_the_history_is_each_samples_rate_over_the_last_minute(steps):
+    """Idle stretches are kept implicit (tui.core.traffic): read whole, the history must
+    be every sample's rate, one by one, as for busy ones; none across a restart."""
+    traffic, inode, count, expected = Traffic(), 7, 0, []
+    for second, step in enumerate(steps):
+        if step == "restart":  # a new namespace, its counters from 0
+            inode, count = inode + 1, 0
+        elif step != "idle":
+            count += step
+        traffic = advance(traffic, sample(float(second), count, inode=inode))
+        if second > 0 and step != "restart":
+            expected.append((float(second), 0.0 if step == "idle" else float(step), 0.0))
+    last = len(steps) - 1
+    expected = [h for h in expected if last - h[0] < HISTORY_SECONDS]
+    assert list(traffic.history(traffic.get("c", "eth0"))) == expected
+
+
+def test_the_containers_whose_rates_may_read_otherwise():
+    """What the containers tab reads again after a sample: none of the idle ones."""
+
+    def two(t: float, rx_a: int, rx_b: int, missing: dict[str, str] | None = None) -> CounterSample:
+        both = {**sample(t, rx_a, cid="a").containers, **sample(t, rx_b, cid="b").containers}
+        return CounterSample(t, MappingProxyType(both), MappingProxyType(missing or {}))
+
+    first = advance(Traffic(), two(1.0, 100, 100))
+    assert first.moved_since(Traffic()) is None  # the first sample: every row
+    second = advance(first, two(2.0, 100, 500))
+    assert second.moved_since(first) == {"a", "b"}  # a's first rate, b's too
+    third = advance(second, two(3.0, 100, 900))
+    assert third.moved_since(second) == {"b"}  # a idle: the same objects
+    exited = MappingProxyType({"b": "exited since the last sample"})
+    gone = advance(third, CounterSample(4.0, sample(4.0, 100, cid="a").containers, exited))
+    assert gone.moved_since(third) == {"b"}
+
+
+def test_a_sample_changes_only_the_traffic_of_the_state():
+    """The app redraws only the rate cells after such a change: it must be told apart,
+    with networks in the state (whose by-name index is new with every state)."""
+    c = Container(id="c", name="web", image="i", state="running", network_mode="default", pid=42)
+    state = reduce(HostState(containers=MappingProxyType({"c": c})),
+                   NetworkSeen(Network("n", "front", "bridge", "local")))  # fmt: skip
+    sampled = reduce(state, CountersSampled(sample(1.0, 100)))
+    assert only_traffic_changed(state, sampled)
+    assert not only_traffic_changed(sampled, sampled)
+    exited = Container(id="c", name="web", image="i", state="exited", network_mode="default")
+    stopped = reduce(sampled, ContainerSeen(exited))
+    assert not only_traffic_changed(state, reduce(stopped, CountersSampled(sample(2.0, 100))))
 
 
 @given(st.lists(st.integers(min_value=0, max_value=2**64), min_size=2, max_size=20))

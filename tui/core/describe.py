@@ -21,7 +21,7 @@ from tui.core.namespaces import (
 from tui.core.plumbing import in_host_namespace, plugs
 from tui.core.rows import format_uptime
 from tui.core.state import HostState
-from tui.core.traffic import InterfaceTraffic, format_bytes, format_rate, sparkline
+from tui.core.traffic import InterfaceTraffic, Traffic, format_bytes, format_rate, sparkline
 
 Line = tuple[str, str]
 
@@ -80,7 +80,7 @@ def _namespace_lines(state: HostState, container: Container) -> list[Line]:
     return lines
 
 
-def _traffic_lines(known: InterfaceTraffic | None) -> list[str]:
+def _traffic_lines(traffic: Traffic, known: InterfaceTraffic | None) -> list[str]:
     if known is None:
         return []
     c = known.counters
@@ -93,9 +93,10 @@ def _traffic_lines(known: InterfaceTraffic | None) -> list[str]:
         f"{now}total rx {format_bytes(c.rx_bytes)} tx {format_bytes(c.tx_bytes)}  "
         f"dropped {c.rx_dropped}/{c.tx_dropped}  errors {c.rx_errors}/{c.tx_errors}"
     ]
-    if known.history:
-        rx = sparkline(h[1] for h in known.history)
-        tx = sparkline(h[2] for h in known.history)
+    history = traffic.history(known)
+    if history:
+        rx = sparkline(h[1] for h in history)
+        tx = sparkline(h[2] for h in history)
         lines.append(f"last minute rx {rx}  tx {tx}")
     return lines
 
@@ -121,7 +122,7 @@ def _stats_lines(state: HostState, container: Container) -> list[Line]:
         )
     for name, known in sorted(found.items()):
         lines.append((f"  {name}", ""))
-        lines.extend(("", line) for line in _traffic_lines(known))
+        lines.extend(("", line) for line in _traffic_lines(state.traffic, known))
     return lines
 
 
@@ -164,7 +165,7 @@ def interface_lines(state: HostState, container: Container) -> list[Line]:
         head = "  ".join(w for w in where if w) or kind
         lines.append((f"  {plug.interface.name}", head))
         known = state.traffic.get(container.id, plug.interface.name)
-        lines.extend(("", line) for line in _traffic_lines(known))
+        lines.extend(("", line) for line in _traffic_lines(state.traffic, known))
     return lines
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import ip_interface, ip_network
+from typing import NamedTuple
 
 from tui.core.model import Container, Endpoint, NetInterface, Netns, Network
 from tui.core.namespaces import effective_endpoints
@@ -47,7 +48,8 @@ def in_host_namespace(state: HostState, container: Container) -> bool:
     return ns is not None and host is not None and ns.inode == host.inode
 
 
-def _veth_peer(host: Netns, iface: NetInterface) -> NetInterface | None:
+def veth_peer(host: Netns, iface: NetInterface) -> NetInterface | None:
+    """The host end of a container's veth (``iface``), or None when it is not one."""
     if iface.kind != "veth" or not iface.link_elsewhere:
         return None
     peer = host.by_index(iface.link)
@@ -77,12 +79,43 @@ def plugs(state: HostState, container: Container) -> tuple[Plug, ...]:
         endpoint = next((ep for ep in endpoints if mac and (ep.mac or "").lower() == mac), None)
         peer = bridge = parent = None
         if host is not None and not hosted:
-            peer = _veth_peer(host, iface)
+            peer = veth_peer(host, iface)
             bridge = host.by_index(peer.master) if peer is not None else None
             if iface.kind in _STACKED and iface.link_elsewhere:
                 parent = host.by_index(iface.link)
         found.append(Plug(iface, endpoint, peer, bridge, parent))
     return tuple(found)
+
+
+class Counted(NamedTuple):
+    """An interface of a namespace, counted in dockerd's namespace."""
+
+    name: str
+    """Its name in its own namespace (``eth0``)."""
+    ifindex: int
+    """The interface whose counters are read, in dockerd's namespace."""
+    peer: bool
+    """That ifindex is the veth's other end: what it sent, the interface received."""
+
+
+def counted_in_host(host: Netns, ns: Netns) -> tuple[Counted, ...] | None:
+    """How every interface of ``ns`` can be counted from dockerd's namespace ``host``, where
+    one dump answers for all: its own interfaces when ``ns`` is that namespace (less the
+    host ends of containers' veths, as ``plugs``), else each interface's veth peer
+    (loopback aside: no one shows it but in none mode). None when an interface has no
+    peer there (macvlan, ipvlan, loopback alone): those are counted inside ``ns``."""
+    if ns.inode == host.inode:
+        return tuple(Counted(i.name, i.index, False) for i in host.interfaces
+                     if not (i.kind == "veth" and i.master is not None))  # fmt: skip
+    found = []
+    for iface in ns.interfaces:
+        if iface.name == "lo":
+            continue
+        peer = veth_peer(host, iface)
+        if peer is None:
+            return None
+        found.append(Counted(iface.name, peer.index, True))
+    return tuple(found) or None
 
 
 def plug_of(state: HostState, container: Container, endpoint: Endpoint) -> Plug | None:

@@ -8,7 +8,7 @@ any state by hand.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from itertools import islice
 from types import MappingProxyType
@@ -194,6 +194,18 @@ def _fuller(state: HostState, container: Container) -> Container:
     if container.detail is Detail.SUMMARY and known is not None and known.detail is Detail.INSPECT:
         return known
     return container
+
+
+# What the reducer sets (not the indexes a state builds from it, new with every state).
+_FACTS = tuple(f.name for f in fields(HostState) if f.init and f.name != "traffic")
+
+
+def only_traffic_changed(before: HostState, after: HostState) -> bool:
+    """``after`` is ``before`` with a new sample of the counters and nothing else: the
+    reducer keeps every unchanged part of the state as the same object."""
+    return before.traffic is not after.traffic and all(
+        getattr(before, name) is getattr(after, name) for name in _FACTS
+    )
 
 
 def reduce(state: HostState, change: Change) -> HostState:

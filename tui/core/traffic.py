@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
-from tui.core.model import Counters, CounterSample
+from tui.core.model import Counters, CounterSample, NamespaceCounters
 
 HISTORY_SECONDS = 60.0
 _BARS = "▁▂▃▄▅▆▇█"
@@ -35,6 +35,10 @@ class Rates(NamedTuple):
     tx_errors: int = 0
 
 
+History = tuple[tuple[float, float, float], ...]
+"""(time, rx_bps, tx_bps), oldest first."""
+
+
 class InterfaceTraffic(NamedTuple):
     """One interface of one container: its totals, its last rates, its last minute."""
 
@@ -42,12 +46,18 @@ class InterfaceTraffic(NamedTuple):
     rates: Rates | None = None
     """None after the first sample, or when the counters restarted."""
     restarted: bool = False
-    history: tuple[tuple[float, float, float], ...] = ()
-    """(time, rx_bps, tx_bps) over the last minute, oldest first."""
+    history: History = ()
+    """The rates up to the interface's last change (read the last minute with
+    ``Traffic.history``)."""
+    idle_after: float | None = None
+    """Idle (no counter moved) at every sample of the traffic after this time: the rest
+    of the history, left implicit so that an idle interface is the same object from one
+    sample to the next, and costs nothing to carry forward."""
 
 
 NO_INTERFACES: Mapping[str, Mapping[str, InterfaceTraffic]] = MappingProxyType({})
 NO_REASONS: Mapping[str, str] = MappingProxyType({})
+NO_NAMESPACES: Mapping[str, NamespaceCounters] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +68,15 @@ class Traffic:
     interfaces: Mapping[str, Mapping[str, InterfaceTraffic]] = field(
         default_factory=lambda: NO_INTERFACES
     )
-    inodes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    counted: Mapping[str, NamespaceCounters] = field(default_factory=lambda: NO_NAMESPACES)
+    """Container ID -> its namespace's counters in the last sample."""
     missing: Mapping[str, str] = field(default_factory=lambda: NO_REASONS)
     """Container ID -> why the last sample has no counters for it."""
     samples: int = 0
+    times: tuple[float, ...] = ()
+    """When the samples of the last minute were taken, oldest first."""
+    settled: frozenset[str] = frozenset()
+    """The containers whose interfaces all were idle already at the last sample."""
 
     def of(self, container_id: str) -> Mapping[str, InterfaceTraffic]:
         """A container's interfaces, by name."""
@@ -69,6 +84,24 @@ class Traffic:
 
     def get(self, container_id: str, interface: str) -> InterfaceTraffic | None:
         return self.of(container_id).get(interface)
+
+    def moved_since(self, before: Traffic) -> frozenset[str] | None:
+        """The containers whose rates may read otherwise than in ``before``: their
+        interfaces are not the same objects, or why they have none changed. None: any
+        may (the first sample, or none after some)."""
+        if (self.samples > 0) != (before.samples > 0):
+            return None
+        interfaces, was = self.interfaces, before.interfaces
+        moved = {cid for cid, known in interfaces.items() if was.get(cid) is not known}
+        moved.update(cid for cid in was if cid not in interfaces)
+        missing, gone = self.missing, before.missing
+        if missing or gone:
+            moved.update(c for c in missing.keys() | gone.keys() if missing.get(c) != gone.get(c))
+        return frozenset(moved)
+
+    def history(self, known: InterfaceTraffic) -> History:
+        """An interface's rates over the last minute, oldest first."""
+        return _kept(known, self.times, self.time) if self.time is not None else known.history
 
 
 IDLE = Rates()
@@ -86,7 +119,31 @@ def _rates(before: Counters, after: Counters, seconds: float) -> Rates | None:
                  rx_d, tx_d, rx_e, tx_e)  # fmt: skip
 
 
+def _young(times: Iterable[float], now: float) -> int:
+    """How many of ``times`` (oldest first) are out of the minute before ``now``."""
+    old = 0
+    for t in times:
+        if now - t < HISTORY_SECONDS:
+            break
+        old += 1
+    return old
+
+
+def _kept(known: InterfaceTraffic, times: tuple[float, ...], now: float) -> History:
+    """``known``'s history in full (its idle tail over ``times``), less what is a minute
+    older than ``now``."""
+    history = known.history
+    old = _young((h[0] for h in history), now)
+    if old:
+        history = history[old:]
+    if known.idle_after is not None:
+        after = known.idle_after
+        history += tuple((t, 0.0, 0.0) for t in times if t > after and now - t < HISTORY_SECONDS)
+    return history
+
+
 def _one(
+    traffic: Traffic,
     known: InterfaceTraffic | None,
     same_namespace: bool,
     counters: Counters,
@@ -96,38 +153,55 @@ def _one(
     if known is None or not same_namespace or seconds is None or seconds <= 0:
         # A first sight, or a namespace that is not the one measured before: a baseline.
         restarted = known is not None and not same_namespace
-        return InterfaceTraffic(counters, None, restarted, known.history if known else ())
+        history = _kept(known, traffic.times, now) if known is not None else ()
+        return InterfaceTraffic(counters, None, restarted, history)
     rates = _rates(known.counters, counters, seconds)
-    history = known.history
-    old = 0  # oldest first: only the front can have aged out
-    while old < len(history) and now - history[old][0] >= HISTORY_SECONDS:
-        old += 1
-    if old:
-        history = history[old:]
+    if rates is IDLE:
+        if known.idle_after is not None:
+            return known  # idle already: its history grows with the traffic's times
+        return InterfaceTraffic(counters, IDLE, False, _kept(known, traffic.times, now),
+                                traffic.time)  # fmt: skip
+    history = _kept(known, traffic.times, now)
     if rates is not None:
         history = (*history, (now, rates.rx_bps, rates.tx_bps))
     return InterfaceTraffic(counters, rates, rates is None, history)
 
 
 def advance(traffic: Traffic, sample: CounterSample) -> Traffic:
-    """The rates between the last sample and ``sample``."""
-    seconds = sample.time - traffic.time if traffic.time is not None else None
+    """The rates between the last sample and ``sample``. A container whose interfaces were
+    idle already and still are keeps them as they were (the same mapping), at once when
+    its namespace's counters are the very object of the last sample."""
+    now = sample.time
+    seconds = now - traffic.time if traffic.time is not None else None
     interfaces: dict[str, Mapping[str, InterfaceTraffic]] = {}
+    settled: set[str] = set()
+    counted, was_settled = traffic.counted, traffic.settled
     for cid, namespace in sample.containers.items():
-        same = traffic.inodes.get(cid) == namespace.inode
         before = traffic.of(cid)
-        interfaces[cid] = MappingProxyType(
-            {
-                name: _one(before.get(name), same, counters, seconds, sample.time)
-                for name, counters in namespace.interfaces.items()
-            }
-        )
+        if cid in was_settled and namespace is counted.get(cid) and seconds and seconds > 0:
+            interfaces[cid] = before
+            settled.add(cid)
+            continue
+        same = cid in counted and counted[cid].inode == namespace.inode
+        fresh = {
+            name: _one(traffic, before.get(name), same, counters, seconds, now)
+            for name, counters in namespace.interfaces.items()
+        }
+        kept = len(fresh) == len(before) and all(t is before.get(n) for n, t in fresh.items())
+        interfaces[cid] = before if kept else MappingProxyType(fresh)
+        if all(t.idle_after is not None for t in fresh.values()):
+            settled.add(cid)
+    times = traffic.times
+    if times:
+        times = times[_young(times, now) :]
     return Traffic(
-        time=sample.time,
+        time=now,
         interfaces=MappingProxyType(interfaces),
-        inodes=MappingProxyType({cid: ns.inode for cid, ns in sample.containers.items()}),
+        counted=sample.containers,
         missing=sample.missing,
         samples=traffic.samples + 1,
+        times=(*times, now),
+        settled=frozenset(settled),
     )
 
 

@@ -9,9 +9,18 @@ here is asked of the namespace concerned:
   by netlink, from a worker thread that enters the namespace (``setns``) only while it
   opens its socket and reads the dump; read again only when a container's process or
   endpoints change (after the engine's events), and from a cache otherwise;
-- the counters from ``/proc/<pid>/net/dev``, which answers for the namespace of the
-  process asked: one read per namespace per sampling round, no engine call, no process
-  started.
+- the counters, each sampling round, with no engine call and no process started: one
+  ``RTM_GETSTATS`` dump in dockerd's namespace, on a netlink socket opened there once
+  (and again when dockerd's process changes), answers for every container whose
+  interfaces all have their veth's other end there (bridge networks) and for host mode.
+  A veth's ends count each other's traffic: what the host end sent, the container
+  received. Bytes and packets are the container's own counters; drops are those of the
+  host end, turned round: ``rx_dropped`` the packets the pair could not deliver to the
+  container, ``tx_dropped`` the container's packets dropped as they reached the host
+  (the container's own stack's drops, e.g. of a protocol it does not speak, are not
+  seen from there); veths count no errors. Any other namespace (macvlan, ipvlan, none)
+  is read inside, ``/proc/<pid>/net/dev``, as is a container whose plumbing was not read
+  again yet since its process changed.
 
 The host side is the namespace of the dockerd serving the endpoint
 (``/proc/<dockerd pid>/ns/net``), which need not be netdock's own.
@@ -22,9 +31,12 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import socket
+import threading
 import time
-from collections.abc import Iterable
-from dataclasses import replace
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from tui.core.model import (
@@ -38,6 +50,7 @@ from tui.core.model import (
     Netns,
 )
 from tui.core.namespaces import effective_endpoints
+from tui.core.plumbing import Counted, counted_in_host
 from tui.core.state import HostState
 from tui.engine import netlink
 from tui.engine.daemon import PROC, dockerd_pid
@@ -112,11 +125,11 @@ def _setns(fd: int) -> None:
         raise OSError(code, os.strerror(code))
 
 
-def read_namespace(pid: int, proc: str = PROC) -> Netns:
-    """The links and addresses of ``pid``'s network namespace, by netlink.
+def _socket_in(pid: int, proc: str) -> tuple[int, socket.socket]:
+    """A netlink socket in ``pid``'s network namespace, and that namespace's inode.
 
-    The calling thread enters the namespace only while it opens its socket, and goes back
-    before the dumps: call it from a worker thread all the same (it blocks on the kernel).
+    The calling thread enters the namespace only while it opens the socket (which
+    belongs to the namespace it was opened in, wherever it is read), and goes back.
     Raises ``NamespaceGone`` when the process is gone, ``PermissionError`` when it may
     not be entered.
     """
@@ -137,19 +150,53 @@ def read_namespace(pid: int, proc: str = PROC) -> Netns:
                     raise PermissionError(exc.errno, NOT_ROOT) from exc
                 raise
         try:
-            # The socket belongs to the namespace it was opened in, wherever it is read.
-            sock = open_route_socket()
+            return inode, open_route_socket()
         finally:
             if entered:
                 _setns(own)  # a thread left in another namespace would poison the pool
     finally:
         os.close(target)
         os.close(own)
+
+
+def read_namespace(pid: int, proc: str = PROC) -> Netns:
+    """The links and addresses of ``pid``'s network namespace, by netlink.
+
+    Call it from a worker thread: it blocks on the kernel, and enters the namespace
+    while it opens its socket. Raises as ``_socket_in``.
+    """
+    inode, sock = _socket_in(pid, proc)
     with sock:
         found, by_index = netlink.links(sock), netlink.addresses(sock)
     interfaces = tuple(sorted((_interface(link, by_index) for link in found),
                               key=lambda i: i.index))  # fmt: skip
     return Netns(inode=inode, interfaces=interfaces)
+
+
+def _counters(raw: bytes, peer: bool) -> Counters:
+    """A link's counters from the dump as ``/proc/<pid>/net/dev`` shows them (rx drops with
+    the missed ones), from the interface's side: turned round when ``raw`` is its veth
+    peer's."""
+    stats = netlink.counters(raw)
+    rx_p, tx_p, rx_b, tx_b, rx_e, tx_e, rx_d, tx_d = stats[:8]
+    if peer:
+        return Counters(tx_b, rx_b, tx_p, rx_p, tx_d, rx_d + stats[15], tx_e, rx_e)
+    return Counters(rx_b, tx_b, rx_p, tx_p, rx_d + stats[15], tx_d, rx_e, tx_e)
+
+
+@dataclass(frozen=True, slots=True)
+class _Routes:
+    """How each running container's counters are read, as the last plumbing read found."""
+
+    dockerd: tuple[int, int] | None = None
+    """dockerd's pid and its namespace's inode."""
+    from_host: Mapping[str, tuple[int, int, tuple[Counted, ...]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Container ID -> the pid its plumbing was read with, its namespace's inode and its
+    interfaces as counted in dockerd's namespace (while the pid is still its process)."""
+    host_skip: frozenset[bytes] = frozenset()
+    """The host ends of the containers' veths: theirs, not host mode's interfaces."""
 
 
 _CHUNK = 16384
@@ -188,6 +235,16 @@ class Kernel:
         self._namespaces: dict[str, tuple[tuple[int, tuple[Endpoint, ...]], Netns]] = {}
         self._host: tuple[int, Netns] | None = None
         self._view = KernelView(available=True)
+        self._routes = _Routes()
+        # The counters' socket in dockerd's namespace, for dockerd's (pid, inode): kept
+        # across rounds (opening it means entering the namespace), closed when dockerd
+        # goes. Rounds run in worker threads: the lock keeps two from sharing one dump.
+        self._socket: tuple[tuple[int, int], socket.socket, Callable[[], object]] | None = None
+        self._socket_lock = threading.Lock()
+        self._seq = 0
+        self._dump_refused = False
+        # Namespace inode -> what its counters were made of last round, and them.
+        self._last: dict[int, tuple[object, NamespaceCounters]] = {}
 
     def _running(self, state: HostState) -> Iterable[Container]:
         return (c for c in state.containers.values() if c.running and c.pid)
@@ -219,6 +276,7 @@ class Kernel:
             namespaces[c.id] = ns
         self._namespaces = cache
         host, reason = self._read_host(changed)
+        self._routes = self._route(cache, host)
         self._view = KernelView(
             available=True,
             reason=reason,
@@ -227,6 +285,20 @@ class Kernel:
             unreadable=MappingProxyType(unreadable),
         )
         return self._view
+
+    def _route(
+        self, read: Mapping[str, tuple[tuple[int, tuple[Endpoint, ...]], Netns]], host: Netns | None
+    ) -> _Routes:
+        if host is None or self._host is None:
+            return _Routes()
+        from_host = {}
+        for cid, ((pid, _), ns) in read.items():
+            counted = counted_in_host(host, ns)
+            if counted is not None:
+                from_host[cid] = (pid, ns.inode, counted)
+        skip = frozenset(i.name.encode() for i in host.interfaces
+                         if i.kind == "veth" and i.master is not None)  # fmt: skip
+        return _Routes((self._host[0], host.inode), MappingProxyType(from_host), skip)
 
     def _read_host(self, changed: bool) -> tuple[Netns | None, str]:
         pid = self._host[0] if self._host is not None else None
@@ -249,44 +321,128 @@ class Kernel:
         return host, ""
 
     def sample(self, state: HostState) -> CounterSample:
-        """Every running container's counters, one ``/proc/<pid>/net/dev`` per namespace."""
+        """Every running container's counters: one dump in dockerd's namespace for all
+        those whose interfaces are counted there, one ``/proc/<pid>/net/dev`` per other
+        namespace. A namespace whose counters did not move since the last round is the
+        same ``NamespaceCounters`` object: an idle one costs the rates nothing."""
         containers: dict[str, NamespaceCounters] = {}
         missing: dict[str, str] = {}
-        by_inode: dict[int, NamespaceCounters] = {}
-        view, read = self._view, self._namespaces
-        # The host ends of the containers' veths are theirs, not host mode's interfaces.
-        host_skip = frozenset(
-            i.name.encode() for i in (view.host.interfaces if view.host else ())
-            if i.kind == "veth" and i.master is not None
-        )  # fmt: skip
+        # Inode -> what its counters were made of this round (raw stats, the file's text).
+        read: dict[int, tuple[object, NamespaceCounters]] = {}
+        routes, last = self._routes, self._last
+        from_host: list[tuple[Container, int, tuple[Counted, ...]]] = []
+        inside: list[Container] = []
         for c in self._running(state):
-            pid = c.pid
-            known = read.get(c.id)
-            try:
-                # The namespace read with the plumbing of this very process: no stat per
-                # container and round.
-                if known is not None and known[0][0] == pid:
-                    inode = known[1].inode
+            route = routes.from_host.get(c.id)
+            # Its plumbing read with this very process. One that has exited since: its
+            # veth goes with its network (before `docker kill` returns), and its counters
+            # are then read inside, where it is found gone.
+            if route is not None and route[0] == c.pid:
+                from_host.append((c, route[1], route[2]))
+            else:
+                inside.append(c)
+        dumped = self._dump(routes.dockerd) if from_host else None
+        for c, inode, counted in from_host:
+            known = read.get(inode)
+            if known is None:
+                raws = _raws(dumped, counted) if dumped is not None else None
+                if raws is None:  # an interface gone since the plumbing was read
+                    inside.append(c)
+                    continue
+                before = last.get(inode)
+                if before is not None and before[0] == raws:
+                    known = read[inode] = before
                 else:
-                    inode = os.stat(f"{self.proc}/{pid}/ns/net").st_ino
-                found = by_inode.get(inode)
-                if found is None:
-                    text = _read_proc(f"{self.proc}/{pid}/net/dev")
-                    hosted = view.host is not None and view.host.inode == inode
-                    interfaces = parse_net_dev(text, host_skip if hosted else frozenset())
-                    found = by_inode[inode] = NamespaceCounters(inode, interfaces)
+                    interfaces = {
+                        link.name: _counters(raw, link.peer)
+                        for link, raw in zip(counted, raws, strict=True)
+                    }
+                    known = read[inode] = (raws, NamespaceCounters(inode, interfaces))
+            containers[c.id] = known[1]
+        for c in inside:
+            try:
+                containers[c.id] = self._read_inside(c, routes, read)
             except (FileNotFoundError, ProcessLookupError):
                 missing[c.id] = "exited since the last sample"
-                continue
             except OSError as exc:
-                missing[c.id] = _why(exc, pid or 0)
-                continue
-            containers[c.id] = found
+                missing[c.id] = _why(exc, c.pid or 0)
+        self._last = read
         return CounterSample(
             time=time.monotonic(),
             containers=MappingProxyType(containers),
             missing=MappingProxyType(missing),
         )
+
+    def _read_inside(
+        self, c: Container, routes: _Routes, read: dict[int, tuple[object, NamespaceCounters]]
+    ) -> NamespaceCounters:
+        """A namespace's counters as ``/proc/<pid>/net/dev`` shows them, once per round."""
+        known = self._namespaces.get(c.id)
+        # The namespace read with the plumbing of this very process: no stat per round.
+        if known is not None and known[0][0] == c.pid:
+            inode = known[1].inode
+        else:
+            inode = os.stat(f"{self.proc}/{c.pid}/ns/net").st_ino
+        found = read.get(inode)
+        if found is None:
+            text = _read_proc(f"{self.proc}/{c.pid}/net/dev")
+            before = self._last.get(inode)
+            if before is not None and before[0] == text:
+                found = read[inode] = before
+            else:
+                hosted = routes.dockerd is not None and routes.dockerd[1] == inode
+                interfaces = parse_net_dev(text, routes.host_skip if hosted else frozenset())
+                found = read[inode] = (text, NamespaceCounters(inode, interfaces))
+        return found[1]
+
+    def _dump(self, dockerd: tuple[int, int] | None) -> dict[int, bytes] | None:
+        """Every link's counters in dockerd's namespace; None when they cannot be read
+        (dockerd gone, a kernel without ``RTM_GETSTATS``): those containers are read inside."""
+        with self._socket_lock:
+            if self._socket is not None and self._socket[0] != dockerd:
+                self._close()
+            if dockerd is None or self._dump_refused:
+                return None
+            try:
+                os.kill(dockerd[0], 0)  # a socket kept open would keep its namespace alive
+            except ProcessLookupError:
+                self._close()
+                return None
+            except PermissionError:
+                pass
+            try:
+                if self._socket is None:
+                    inode, sock = _socket_in(dockerd[0], self.proc)
+                    if inode != dockerd[1]:  # another process by that pid, or moved
+                        sock.close()
+                        return None
+                    # Closed with the Kernel at the latest, not left to the collector.
+                    self._socket = (dockerd, sock, weakref.finalize(self, sock.close))
+                self._seq += 1
+                return netlink.stats(self._socket[1], self._seq)
+            except NamespaceGone:  # dockerd went meanwhile
+                self._close()
+                return None
+            except OSError as exc:  # the next round opens a fresh socket, or never
+                self._dump_refused = exc.errno in (errno.EOPNOTSUPP, errno.EINVAL)
+                self._close()
+                return None
+
+    def _close(self) -> None:
+        if self._socket is not None:
+            self._socket[2]()  # closes it
+            self._socket = None
+
+
+def _raws(dumped: Mapping[int, bytes], counted: tuple[Counted, ...]) -> tuple[bytes, ...] | None:
+    """A namespace's interfaces' raw counters from the dump; None when one is not in it."""
+    raws = []
+    for link in counted:
+        raw = dumped.get(link.ifindex)
+        if raw is None:
+            return None
+        raws.append(raw)
+    return tuple(raws)
 
 
 def remote_view() -> KernelView:

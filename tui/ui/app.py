@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections import ChainMap, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain
@@ -27,7 +26,7 @@ from tui.core.config import Config
 from tui.core.model import Container, Event
 from tui.core.parse import parse_event
 from tui.core.ports import Conflict, find_conflicts
-from tui.core.state import HostState, Link
+from tui.core.state import HostState, Link, only_traffic_changed
 from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
 from tui.ui.actions import ContainerActions
 from tui.ui.engines import Engines
@@ -58,15 +57,6 @@ CLOCK_SECONDS = 30.0
 # The timeline's "before netdock started": the engine's events of the last hour, at most.
 HISTORY_SECONDS = 3600
 HISTORY_LIMIT = 1000
-
-
-def _only_traffic_changed(before: HostState, after: HostState) -> bool:
-    """The reducer keeps every unchanged part of the state as the same object."""
-    return before.traffic is not after.traffic and all(
-        getattr(before, f.name) is getattr(after, f.name)
-        for f in fields(HostState)
-        if f.name != "traffic"
-    )
 
 
 def utc_now() -> datetime:
@@ -253,7 +243,7 @@ class NetdockApp(ContainerActions, App[None]):
         )
 
     def on_engine_state(self, index: int, state: HostState) -> None:
-        rates_only = _only_traffic_changed(self.engines.states[index], state)
+        rates_only = only_traffic_changed(self.engines.states[index], state)
         self.engines.states[index] = state
         if rates_only and self.containers.is_attached:
             # A new sample changes only the rates: a tab that shows none has nothing to

@@ -96,10 +96,13 @@ def _rate_words(rates: RateCells) -> tuple[str, str, bool]:
 
 
 def _rated(built: _Built, state: HostState, c: Container, sort_field: str) -> _Built:
-    """The row with its rates, read again only after a new sample (or plumbing)."""
+    """The row with its rates, read again only when what ``rate_cells`` reads changed: the
+    container, the plumbing, its own counters (an idle container's are the same object
+    from one sample to the next: tui.core.traffic) or why it has none."""
     kernel, traffic = state.kernel, state.traffic
-    was = built.rated  # by identity: a new sample is a new (and unequal) Traffic
-    if built.rates is not None and was[0] is c and was[1] is kernel and was[2] is traffic:
+    cid = c.id
+    rated = (c, kernel, traffic.interfaces.get(cid), traffic.missing.get(cid), traffic.samples > 0)
+    if built.rates is not None and built.rated == rated:  # identity first, item by item
         return built
     rates = rate_cells(state, c)
     shown = built.shown
@@ -108,7 +111,6 @@ def _rated(built: _Built, state: HostState, c: Container, sort_field: str) -> _B
     order = built.order
     if sort_field == "traffic":
         order = (sort_key("traffic", built.row, c, rates.bps), order[1])
-    rated = (c, kernel, traffic)
     b = built
     return _Built(b.engine, b.made, b.mark, b.row, b.cells, order, rated, rates, shown)
 
@@ -238,28 +240,34 @@ class ContainersTab(TableTab):
 
     def show_rates(self, shown: list[EngineState]) -> None:
         """A new sample of the counters and nothing else (the app sees to that): each row
-        stands as built, only its rate cells are read again, and only rows whose rates
-        read differently change (an idle host's stay at ``0 B/s``); the detail follows
-        every sample."""
+        stands as built, only the rate cells of the containers whose counters moved are
+        read again (an idle one's are the same objects: tui.core.traffic), and the table
+        changes only if a row reads differently (an idle host's stay at ``0 B/s``); the
+        detail follows every sample."""
+        before = {engine.index: engine.state.traffic for engine in self._shown}
+        if before.keys() != {engine.index for engine in shown}:
+            self.show_states(shown)
+            return
         self._shown = shown
-        states = {engine.index: engine.state for engine in shown}
-        rows: dict[str, tuple[Text | str, ...]] = {}
-        keys: dict[str, Any] = {}
-        built: dict[str, _Built] = {}
-        sort_field = self.sort_field
+        built, sort_field = self._built, self.sort_field
         changed = False
-        for key, was in self._built.items():
-            state = states.get(was.engine)
-            if state is None:
-                continue
-            this = built[key] = _rated(was, state, was.made[0], sort_field)
-            if key in self._matched:
-                rows[key] = this.shown
-                keys[key] = this.order
-                changed = changed or this.shown is not was.shown or this.order != was.order
-        self._built = built
+        for engine in shown:
+            moved = engine.state.traffic.moved_since(before[engine.index])
+            keys = (
+                [k for k, b in built.items() if b.engine == engine.index]
+                if moved is None
+                else [self.row_key(engine.index, cid) for cid in moved]
+            )
+            for key in keys:
+                was = built.get(key)
+                if was is None:
+                    continue  # not a row (yet): the next repaint builds it
+                this = built[key] = _rated(was, engine.state, was.made[0], sort_field)
+                moved_row = this.shown is not was.shown or this.order != was.order
+                changed = changed or (moved_row and key in self._matched)
         if changed:
-            self._sync(rows, keys)
+            matched = [k for k in self._matched if k in built]
+            self._sync({k: built[k].shown for k in matched}, {k: built[k].order for k in matched})
         else:
             self._show_detail()
 
