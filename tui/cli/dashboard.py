@@ -21,6 +21,11 @@ def run(args: argparse.Namespace) -> int:
 
         painted = firstpaint.show(first_read, endpoints[0].url)
     try:
+        # Not before the first paint: ctypes is a few milliseconds to import. Only the first
+        # read's thread has an arena of its own by then.
+        from tui.engine.allocator import one_arena
+
+        one_arena()
         from tui.engine.config_files import load_config
         from tui.ui.app import NetdockApp
 

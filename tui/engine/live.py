@@ -59,6 +59,7 @@ from tui.core.state import (
     Resynced,
     reduce,
 )
+from tui.engine.allocator import give_back
 from tui.engine.firstread import FirstRead
 from tui.engine.kernel import Kernel, remote_view, with_netns
 
@@ -256,6 +257,8 @@ class Live:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
         await self._refresh_host()
         await self._refresh_plumbing()
+        # The whole read's answers are garbage now: what the allocator kept of them goes.
+        give_back()
         return info
 
     async def _session(self) -> None:
