@@ -87,6 +87,24 @@ def test_the_history_keeps_the_last_minute():
     assert len(history) == 60
 
 
+def test_quiet_interfaces_share_their_history_points():
+    # A minute of history for every interface of a large host: quiet ones share a point.
+    def both(t: float, busy: int) -> CounterSample:
+        quiet, moving = Counters(500, 500), Counters(busy, busy)
+        spaces = {c: NamespaceCounters(i, {"eth0": quiet, "eth1": moving})
+                  for i, c in enumerate(("a", "b"))}  # fmt: skip
+        return CounterSample(t, MappingProxyType(spaces))
+
+    traffic = Traffic()
+    for second in range(3):
+        traffic = advance(traffic, both(float(second), second * 1000))
+    a, b = traffic.get("a", "eth0"), traffic.get("b", "eth0")
+    assert a is not None and b is not None
+    assert a.history == b.history == ((1.0, 0.0, 0.0), (2.0, 0.0, 0.0))
+    assert a.history[-1] is b.history[-1]
+    assert traffic.get("a", "eth1").history[-1] == (2.0, 1000.0, 1000.0)
+
+
 @given(st.lists(st.integers(min_value=0, max_value=2**64), min_size=2, max_size=20))
 def test_no_rate_is_ever_negative(counts):
     traffic = Traffic()
