@@ -52,5 +52,8 @@ def run(args: argparse.Namespace) -> int:
         if painted is not None:
             firstpaint.leave()
         raise
+    # The first frame's state (its containers as the list told them) and the first read
+    # are the pipeline's to drop once the inspects are in: not this frame's to hold.
+    del painted, first_read
     app.run()
     return app.return_code or 0
