@@ -176,6 +176,28 @@ def _interface_on(state: HostState, name: str, network: str) -> str:
                 if p.endpoint is not None and p.endpoint.network == network)  # fmt: skip
 
 
+def test_a_namespace_several_containers_share_is_held_once_and_kept_fresh(lab):
+    owner = lab.run(TEST_IMAGE, *SLEEP)
+    joiner = lab.run("--network", f"container:{owner}", TEST_IMAGE, *SLEEP)
+    hosts = [lab.run("--network", "host", TEST_IMAGE, *SLEEP) for _ in range(2)]
+    state, kernel = read_state()
+    view = state.kernel
+    ids = {name: by_name(state, name).id for name in (owner, joiner, *hosts)}
+    # One object per namespace: host mode's is the host's own (a veth per container).
+    assert view.namespaces[ids[joiner]] is view.namespaces[ids[owner]]
+    assert all(view.namespaces[ids[h]] is view.host for h in hosts)
+
+    # A container that comes later: host mode sees its veth, though host mode's own
+    # process and endpoints did not change.
+    later = lab.run(TEST_IMAGE, *SLEEP)
+    state, _ = read_state()
+    veth = ip_links(f"/proc/{by_name(state, later).pid}/ns/net")["eth0"].peer_index
+    assert veth not in {i.index for i in view.namespaces[ids[hosts[0]]].interfaces}
+    again = kernel.read_view(state)
+    assert all(again.namespaces[ids[h]] is again.host for h in hosts)
+    assert veth in {i.index for i in again.namespaces[ids[hosts[0]]].interfaces}
+
+
 def test_a_transfer_of_known_size_shows_where_it_went(lab):
     net, other = lab.network("xfer"), lab.network("other")
     serve = "dd if=/dev/zero of=/tmp/big bs=1M count=20 && httpd -f -p 80 -h /tmp"

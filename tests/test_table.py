@@ -10,7 +10,7 @@ from textual import events
 from textual.app import App, ComposeResult
 
 from tui.ui.columns import Column
-from tui.ui.widgets.table import KeyedTable
+from tui.ui.widgets.table import LINE_CACHE, KeyedTable
 
 COLUMNS = [Column("name", "NAME"), Column("value", "VALUE")]
 
@@ -176,6 +176,26 @@ async def test_ten_thousand_rows_draw_only_what_is_on_screen_and_what_changed() 
         assert table.rows_rendered - drawn <= visible
         assert table.selected_key == "k00000"  # the cursor followed its row to the end
         assert table.cursor_row == len(rows) - 1
+
+
+async def test_a_table_taller_than_its_line_cache_scrolls_back_without_drawing() -> None:
+    # The cache keeps a few lines only (each is kB), but always the screenful on screen
+    # and the one before: paging back draws nothing again, however tall the terminal.
+    app = TableApp()
+    async with app.run_test(size=(60, LINE_CACHE + 40)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = rows_of(10_000)
+        table.sync(rows, sorted(rows))
+        await pilot.pause()
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        assert table.scroll_offset.y > LINE_CACHE
+        drawn = table.rows_rendered
+        await pilot.press("pageup", "pageup", "pageup")
+        await pilot.pause()
+        assert table.scroll_offset.y == 0 and table.cursor_row == 0
+        # At most the rows the cursor lands on, drawn with the cursor.
+        assert table.rows_rendered - drawn <= 2
 
 
 async def test_columns_give_way_in_their_order_and_wide_shows_them_all() -> None:

@@ -21,6 +21,11 @@ def run(args: argparse.Namespace) -> int:
 
         painted = firstpaint.show(first_read, endpoints[0].url)
     try:
+        # Not before the first paint: ctypes is a few milliseconds to import. Only the first
+        # read's thread has an arena of its own by then.
+        from tui.engine.allocator import one_arena
+
+        one_arena()
         from tui.engine.config_files import load_config
         from tui.ui.app import NetdockApp
 
@@ -47,5 +52,8 @@ def run(args: argparse.Namespace) -> int:
         if painted is not None:
             firstpaint.leave()
         raise
+    # The first frame's state (its containers as the list told them) and the first read
+    # are the pipeline's to drop once the inspects are in: not this frame's to hold.
+    del painted, first_read
     app.run()
     return app.return_code or 0

@@ -124,6 +124,8 @@ class FirstRead:
             return None
         self._taken = True
         version, info, containers, networks = self._wait(*PATHS)
+        # Taken, not kept: the list of 1,000 containers is megabytes of JSON.
+        self._answers = {}
         if (
             isinstance(version, dict)
             and isinstance(info, dict)

@@ -59,6 +59,7 @@ from tui.core.state import (
     Resynced,
     reduce,
 )
+from tui.engine.allocator import give_back
 from tui.engine.firstread import FirstRead
 from tui.engine.kernel import Kernel, remote_view, with_netns
 
@@ -271,6 +272,8 @@ class Live:
         await self._refresh_host()
         if self._kernel is None:
             await self._refresh_plumbing()  # says "remote": nothing to read
+        # The whole read's answers are garbage now: what the allocator kept of them goes.
+        give_back()
         return since
 
     async def _session(self) -> None:
@@ -490,10 +493,14 @@ class Live:
         session's read of every container is one)."""
         if self._kernel is None:
             return
+        first = True
         while True:
             await self._plumbing_due.wait()
             await asyncio.sleep(PLUMBING_SETTLE)
             await self._refresh_plumbing()
+            if first:  # the session's read of every namespace: a peak, as the read's
+                give_back()
+                first = False
 
     async def sample(self) -> None:
         """One round of counters (a local engine only); a failed round is logged and skipped."""

@@ -45,7 +45,10 @@ from textual.strip import Strip
 from tui.ui.columns import PADDING, Column, fit, layout, marked, natural_width, total
 
 Cell = str | Text
-LINE_CACHE = 1024
+LINE_CACHE = 128
+"""Lines drawn kept, beyond twice the table's height (what is on screen, and as much again
+to scroll back to). A line is a few kB of Strip and Segments (and Textual's caches in each
+Strip): only what may be shown again is worth keeping."""
 
 
 def _signature(cell: Cell) -> Any:
@@ -359,6 +362,11 @@ class KeyedTable(ScrollView, can_focus=True):
     # drawing -----------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        keep = LINE_CACHE + 2 * self.size.height
+        if keep > self._lines.maxsize:
+            # A new cache, not grow(): Textual's LRUCache, once full, keeps the size it
+            # filled at. At the first line drawn it is still empty.
+            self._lines = LRUCache(keep)
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         if y == 0:

@@ -1,0 +1,55 @@
+"""The dashboard's threads share one malloc arena (glibc would give each its own, and keep
+what was freed in it), and giving back the freed memory is harmless."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# In a fresh process: threads that allocate (bytes past Python's small-object allocator go
+# to malloc), then the count of glibc's thread arenas: each is a 64 MiB reservation, an
+# anonymous read-write part followed by an inaccessible rest.
+THREADS = """
+import sys, threading
+from tui.engine.allocator import give_back, one_arena
+if sys.argv[1] == "one":
+    one_arena()
+def work():
+    kept = [bytes(4096) for _ in range(500)]
+    del kept
+threads = [threading.Thread(target=work) for _ in range(3)]
+for t in threads: t.start()
+for t in threads: t.join()
+give_back()
+regions = []
+for line in open("/proc/self/maps"):
+    fields = line.split()
+    start, end = (int(x, 16) for x in fields[0].split("-"))
+    regions.append((start, end, fields[1], len(fields) > 5))
+arenas = sum(
+    1
+    for (s1, e1, p1, named1), (s2, e2, p2, named2) in zip(regions, regions[1:])
+    if e1 == s2 and p1.startswith("rw") and p2 == "---p" and not named1 and not named2
+    and e2 - s1 == 64 * 2**20
+)
+print(arenas)
+"""
+
+
+def thread_arenas(mode: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS, mode], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    return int(done.stdout)
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's arenas only")
+def test_threads_share_the_main_arena_once_asked():
+    assert thread_arenas("many") >= 1
+    assert thread_arenas("one") == 0
