@@ -31,7 +31,7 @@ from tui.core.state import HostState, Link
 from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
 from tui.ui.actions import ContainerActions
 from tui.ui.engines import Engines
-from tui.ui.headline import TABS
+from tui.ui.headline import TABS, tab_labels
 from tui.ui.marks import UNKNOWN_SEGMENTS, container_marks, header_segments
 from tui.ui.screens.help import HelpScreen, KeyRow
 from tui.ui.tabs.containers import ContainersTab
@@ -426,10 +426,7 @@ class NetdockApp(ContainerActions, App[None]):
         if not self.engines.several:
             return
         tabs = self.query_one(TabbedContent)
-        view = self.engines.view
-        for pane in ("networks", "ports", "security", "timeline", "topology"):
-            shows = view if pane in ("ports", "security") else one
-            label = TABS[pane] if shows is None else f"{TABS[pane]} · {self.engines.labels[shows]}"
+        for pane, label in tab_labels(self.engines.labels, self.engines.view, one).items():
             tab = tabs.get_tab(pane)
             if str(tab.label) != label:
                 tab.label = label

@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
-from tui.core.state import HostState, Link
+from tui.core.state import HostState
 from tui.ui.engines import EngineState
-from tui.ui.headline import LINK_STYLE, counts, engine_line, wrap
+from tui.ui.headline import counts, engine_line, engines_line, wrap
 
 
 def header_text(
@@ -46,21 +46,8 @@ def engines_text(
     """Several engines: each one's link on the first line (the one in view underlined, with
     its reason when it is not live); the counts of those in view below."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" netdock ", style="bold reverse")
-    if read_only:
-        text.append(" read-only ", style="bold black on yellow")
-    text.append(" all engines:" if view is None else " engine:", style="dim")
-    for engine in engines:
-        connection = engine.state.connection
-        link, style = LINK_STYLE[connection.link]
-        text.append("  ▸" if engine.index == view else "  ")
-        text.append(engine.label, style="bold underline" if engine.index == view else "bold")
-        live = connection.link is Link.LIVE
-        text.append(f" {link.split()[0] if live else link}", style=style)
-        if connection.link is Link.RECONNECTING and engine.state.containers:
-            text.append(" (stale)", style="yellow")
-        if engine.index == view and not live and connection.message:
-            text.append(f": {connection.message}", style=style.replace("bold ", ""))
+    for piece, style in engines_line(engines, view, read_only):
+        text.append(piece, style=style)
     _counts(text, [e.state for e in engines if view is None or e.index == view], extra, width)
     return text
 
