@@ -192,7 +192,9 @@ def test_several_engines_rows_before_textual_and_a_seamless_handover(two_engines
     lines; once the hung engine answers its rows join; `q` leaves the shell's screen."""
     a, b = two_engines
     with b.frozen():
-        term = Terminal(f"echo BEFORE-NETDOCK; {NETDOCK} -H {b.host} -H {a.host}; echo AFTER")
+        term = Terminal(
+            f"echo BEFORE-NETDOCK; {NETDOCK} -H {b.host} -H {a.host}; echo AFTER; sleep 60"
+        )
         try:
             painted = term.until(lambda t: "fp-apple" in t and FOOTER not in t, whole=True)
             with a.frozen():  # the frames compared show the same facts
@@ -204,9 +206,16 @@ def test_several_engines_rows_before_textual_and_a_seamless_handover(two_engines
         lines = painted.rstrip("\n").splitlines()
         assert lines[0].startswith(" netdock  all engines: ")
         assert "ENGINE" in painted and "fp-cherry" in painted and "fp-banana" not in painted
-        assert textual.splitlines()[: len(lines)] == lines
+        # Line for line (the tab bar's underline aside: Textual moves it under the tab
+        # itself, as it does with one engine).
+        same = [
+            (drawn, line)
+            for drawn, line in zip(textual.splitlines(), lines, strict=False)
+            if not set(line) <= set("━╸╺")
+        ]
+        assert all(drawn == line for drawn, line in same), f"{painted}\n---\n{textual}"
         term.until(lambda text: all(f"fp-{n}" in text for n in ("apple", "banana", "cherry")))
-        term.until(lambda text: text.splitlines()[0].count("● live") == 2)
+        term.until(lambda text: "◌" not in text.splitlines()[0])  # both live
         term.press("q")
         after = term.until(lambda text: "AFTER" in text)
         assert "BEFORE-NETDOCK" in after and "fp-apple" not in after and "ENGINE" not in after
@@ -214,15 +223,17 @@ def test_several_engines_rows_before_textual_and_a_seamless_handover(two_engines
         term.close()
 
 
-def test_a_dead_engine_does_not_keep_the_others_rows_off_the_first_paint(two_engines, tmp_path):
+def test_a_dead_engine_does_not_keep_the_others_rows_off_the_first_paint(two_engines):
+    """The first engine refuses (nothing at its socket): the second's rows are painted, the
+    dead one connecting; the dashboard then says it is down, the other live."""
     a, _ = two_engines
-    dead = f"unix://{tmp_path}/nothing.sock"
+    dead = f"unix:///tmp/nd-dead-{uuid.uuid4().hex[:6]}.sock"  # short: the header shows it
     term = Terminal(f"{NETDOCK} -H {dead} -H {a.host}")
     try:
-        painted = term.until(lambda text: "fp-apple" in text and FOOTER not in text)
+        painted = term.until(lambda t: "fp-apple" in t and FOOTER not in t, whole=True)
         assert "◌ connecting" in painted.splitlines()[0]
-        shown = term.until(lambda text: "✕ no engine" in text and "● live" in text)
-        assert "fp-apple" in shown and "fp-cherry" in shown
+        shown = term.until(lambda t: "✕ no engine" in t and "fp-cherry" in t and FOOTER in t)
+        assert "fp-apple" in shown
         term.press("q")
     finally:
         term.close()

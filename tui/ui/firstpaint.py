@@ -69,12 +69,13 @@ def _styled(text: str, style: str) -> str:
     return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes else text
 
 
-def _line(pieces: Sequence[Piece], width: int) -> str:
-    """One line of pieces, cut with an ellipsis at ``width``."""
+def _line(pieces: Sequence[Piece], width: int, cut: str = "…") -> str:
+    """One line of pieces, cut at ``width`` (ending with ``cut``)."""
     out, used = [], 0
     for text, style in pieces:
         if used + cell_len(text) > width:
-            out.append(_styled(set_cell_size(text, max(0, width - used - 1)) + "…", style))
+            rest = max(0, width - used - cell_len(cut))
+            out.append(_styled(set_cell_size(text, rest) + cut, style))
             break
         out.append(_styled(text, style))
         used += cell_len(text)
@@ -127,7 +128,8 @@ def screen(engines: Sequence[EngineState], now: datetime, width: int, height: in
     one = rows[0][0] if rows else 0
     first, *others = tab_labels([engine.label for engine in engines], None, one).values()
     first = f" {first} "
-    lines.append(_styled(first, "bold") + "".join(f" {_styled(t, 'dim')} " for t in others))
+    tabs = [(first, "bold"), *((f" {label} ", "dim") for label in others)]
+    lines.append(_line(tabs, width, cut=""))  # the tab bar scrolls: the others are clipped
     underline = "━" * width
     lines.append(_styled(underline[: len(first)], "blue") + _styled(underline[len(first) :], "dim"))
 

@@ -56,7 +56,11 @@ class EngineHeader(Widget):
     """The header: as many lines as its counts need at the screen's width."""
 
     DEFAULT_CSS = """
-    EngineHeader { height: auto; background: $panel; padding: 0 0; }
+    EngineHeader {
+        height: auto; background: $panel; padding: 0 0;
+        /* Each line is cut with an ellipsis, as its Text says (Textual wraps by default). */
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(self, **kwargs: Any) -> None:
