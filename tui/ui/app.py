@@ -309,7 +309,7 @@ class NetdockApp(ContainerActions, App[None]):
             self.set_timer(max(COALESCE_SECONDS, rest), self._repaint)
 
     def _clock(self) -> None:
-        self.containers.forget_rows()  # their uptimes, in words, have aged
+        self.containers.age_rows(self.now())  # the uptimes, in words
         self._repaint()
 
     def _repaint(self) -> None:

@@ -17,7 +17,14 @@ from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.ports import Conflict
-from tui.core.rows import ContainerRow, RateCells, container_row, rate_cells, row_inputs
+from tui.core.rows import (
+    ContainerRow,
+    RateCells,
+    container_row,
+    format_uptime,
+    rate_cells,
+    row_inputs,
+)
 from tui.core.state import HostState
 from tui.ui.columns import container_cells, containers_columns, rate_pieces
 from tui.ui.engines import Engines, EngineState
@@ -268,9 +275,14 @@ class ContainersTab(TableTab):
         self.table.sync(rows, sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse))
         self._show_detail()
 
-    def forget_rows(self) -> None:
-        """Build every row again at the next refresh (the uptimes, in words, have aged)."""
-        self._built = {}
+    def age_rows(self, now: datetime) -> None:
+        """Build again at the next refresh the rows whose uptime, in words, has aged by
+        ``now`` (``5 minutes`` for a few minutes): a few rows, not all of them."""
+        self._built = {
+            key: built
+            for key, built in self._built.items()
+            if format_uptime(built.made[0], now) == built.row.up
+        }
 
     def _engine_rows(
         self,

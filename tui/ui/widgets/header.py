@@ -67,6 +67,9 @@ class EngineHeader(Widget):
         super().__init__(**kwargs)
         empty = HostState()
         self._build: Callable[[int], Text] = lambda width: header_text(empty, (), width)
+        # The lines built for the current words, by width: the counts read every
+        # container, and Textual asks for the height and then the lines.
+        self._built: dict[int, Text] = {}
 
     def show_state(
         self, state: HostState, extra: Sequence[Text] = (), *, read_only: bool = False
@@ -87,12 +90,18 @@ class EngineHeader(Widget):
 
     def _show(self, build: Callable[[int], Text]) -> None:
         before = self.render()
-        self._build = build
+        self._build, self._built = build, {}
         if self.render() != before:  # a new height re-lays out the screen: only on change
             self.refresh(layout=True)
 
+    def _text(self, width: int) -> Text:
+        text = self._built.get(width)
+        if text is None:
+            text = self._built[width] = self._build(width)
+        return text
+
     def render(self) -> Text:
-        return self._build(self.size.width)
+        return self._text(self.size.width)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._build(width).plain.splitlines())
+        return len(self._text(width).plain.splitlines())
