@@ -11,7 +11,10 @@ tmux, the real dashboard:
   idle        over --idle seconds, with A alone and with A and B: the dashboard's CPU
               (% of one core, the heartbeat's pings included) and RSS.
 
-    .venv/bin/python bench/engines.py --n 250
+--sample-interval 0 leaves the rates out (the dashboard's own option): what several
+engines cost apart from the counters of the local one.
+
+    .venv/bin/python bench/engines.py --n 250 [--sample-interval 0]
 """
 
 from __future__ import annotations
@@ -69,9 +72,13 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=250)
     parser.add_argument("--image", default="netlab/busybox:1")
     parser.add_argument("--idle", type=float, default=20.0)
+    parser.add_argument("--sample-interval", type=float, help="the dashboard's own option")
     args = parser.parse_args()
     results: dict[str, float | str] = {"n_per_engine": args.n}
     netdock = f"{ROOT}/.venv/bin/netdock"
+    if args.sample_interval is not None:
+        netdock += f" --sample-interval {args.sample_interval:g}"
+        results["sample_interval_s"] = args.sample_interval
     with PrivateEngine("bench-a") as a, RemoteEngine("bench-b") as b:
         grow(a, args.n, args.image)
         grow(b, args.n, args.image)

@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -101,6 +102,17 @@ class PrivateEngine:
                 return self
             time.sleep(0.2)
         raise PrivateEngineError(f"dockerd {' '.join(self.flags)} did not answer: {self._tail()}")
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The daemon stopped in its tracks (SIGSTOP): its socket still takes connections,
+        nothing answers on them until it goes on (SIGCONT), as with a host that hangs."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
         """Remove everything the engine made, whatever state it is in."""

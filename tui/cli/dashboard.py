@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import threading
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from tui.cli.common import chosen_endpoints, fail, new_live, open_backend
 from tui.engine.firstread import FirstRead
 
+if TYPE_CHECKING:
+    from tui.core.state import HostState
+
 
 def run(args: argparse.Namespace) -> int:
     endpoints = chosen_endpoints(args)
-    # The first engine reads while Textual and aiodocker import: its first rows come sooner.
-    first_read = FirstRead.of(endpoints[0].url)
-    painted = None
-    if first_read is not None and len(endpoints) == 1:
-        # Its rows on screen before Textual is even imported (see tui.ui.firstpaint); with
-        # several engines the screen has an engine column, which the first paint has not.
+    # The local engines read while Textual and aiodocker import: their first rows come
+    # sooner. One ``news`` for all: the first paint waits for whichever answers first.
+    news = threading.Condition()
+    first_reads = [FirstRead.of(endpoint.url, news) for endpoint in endpoints]
+    painted: list[HostState | None] = [None] * len(endpoints)
+    if any(first_reads):
+        # Their rows on screen before Textual is even imported (see tui.ui.firstpaint).
         from tui.ui import firstpaint
 
-        painted = firstpaint.show(first_read, endpoints[0].url)
+        painted = firstpaint.show(first_reads, endpoints)
     try:
         # Not before the first paint: ctypes is a few milliseconds to import. Only the first
         # read's thread has an arena of its own by then.
@@ -39,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
             fail("--sample-interval: seconds, 0 or more")
         backends = [open_backend(endpoint) for endpoint in endpoints]
         lives = [
-            new_live(backends[0], first_read=first_read, state=painted, sample_interval=interval)
+            new_live(backend, first_read=first_read, state=state, sample_interval=interval)
+            for backend, first_read, state in zip(backends, first_reads, painted, strict=True)
         ]
-        lives += [new_live(backend, sample_interval=interval) for backend in backends[1:]]
         app = NetdockApp(
             lives[0] if len(lives) == 1 else lives,
             read_only=args.read_only,
@@ -49,11 +55,11 @@ def run(args: argparse.Namespace) -> int:
             config_problems=problems,
         )
     except BaseException:
-        if painted is not None:
+        if any(painted):
             firstpaint.leave()
         raise
     # The first frame's state (its containers as the list told them) and the first read
     # are the pipeline's to drop once the inspects are in: not this frame's to hold.
-    del painted, first_read
+    del painted, first_reads
     app.run()
     return app.return_code or 0

@@ -7,6 +7,10 @@ threads, while Python imports: the first frame is drawn from three of them befor
 Textual is imported (tui.ui.firstpaint). The live pipeline takes the result for its
 first round (``Live(first_read=...)``) and goes on through the backend as usual. Any failure
 just yields nothing: the pipeline then reads as it always does.
+
+With several local engines each is read so, all at once: the first paint shows those
+that answered by the time the first one did (``first_listings``), never waiting on one
+that is slow or gone.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +30,7 @@ VERSION, INFO, CONTAINERS, NETWORKS = PATHS = (
     "/containers/json?all=1",
     "/networks",
 )
+LISTING = (VERSION, CONTAINERS, NETWORKS)  # what the first frame shows
 TIMEOUT = 5.0
 
 
@@ -74,12 +80,15 @@ class FirstRead:
     ``/info``'s clock starts the event stream; it may be read after the lists were, so
     how long after the lists were asked for it answered is kept (``info_lag``): the
     stream starts that much earlier, and nothing that happened after the lists is
-    missed.
+    missed. Each answer, or failure, is told to ``news`` (several first reads may share
+    one, to wait for whichever answers first).
     """
 
-    def __init__(self, socket_path: str) -> None:
+    def __init__(self, socket_path: str, news: threading.Condition | None = None) -> None:
         self._socket = socket_path
+        self._news = news or threading.Condition()
         self._answers: dict[str, Any] = {}
+        self._failed: set[str] = set()
         self._threads: dict[str, threading.Thread] = {}
         self._asked = time.monotonic()
         self._info_answered = self._asked
@@ -88,9 +97,9 @@ class FirstRead:
         self._taken = False
 
     @classmethod
-    def of(cls, url: str) -> FirstRead | None:
+    def of(cls, url: str, news: threading.Condition | None = None) -> FirstRead | None:
         """Start a first read for a ``unix://`` engine; other transports read as usual."""
-        return cls(url.removeprefix("unix://")) if url.startswith("unix://") else None
+        return cls(url.removeprefix("unix://"), news) if url.startswith("unix://") else None
 
     def _start(self, url: str) -> None:
         thread = threading.Thread(target=self._read, args=(url,), name="netdock-first-read",
@@ -99,10 +108,17 @@ class FirstRead:
         thread.start()
 
     def _read(self, url: str) -> None:
+        answer = None
         with contextlib.suppress(OSError, ValueError):
-            self._answers[url] = _get(self._socket, url)
+            answer = _get(self._socket, url)
             if url == INFO:
                 self._info_answered = time.monotonic()
+        with self._news:
+            if answer is None:
+                self._failed.add(url)
+            else:
+                self._answers[url] = answer
+            self._news.notify_all()
 
     def _wait(self, *urls: str) -> list[Any]:
         deadline = time.monotonic() + TIMEOUT
@@ -110,13 +126,21 @@ class FirstRead:
             self._threads[url].join(max(0.0, deadline - time.monotonic()))
         return [self._answers.get(url) for url in urls]
 
+    def _listing(self) -> Listing | None:
+        """Version, containers and networks if all three are in (holding ``news``)."""
+        version, containers, networks = (self._answers.get(u) for u in LISTING)
+        if isinstance(version, dict) and isinstance(containers, list):
+            return Listing(version, containers, networks) if isinstance(networks, list) else None
+        return None
+
+    def _settled(self) -> bool:
+        """Every answer the first frame needs is in, or failed (holding ``news``)."""
+        return all(url in self._answers or url in self._failed for url in LISTING)
+
     def listing(self) -> Listing | None:
         """Version, containers and networks, for the first frame (``take`` still has them):
         waits for those three (bounded), None when one failed."""
-        version, containers, networks = self._wait(VERSION, CONTAINERS, NETWORKS)
-        if not (isinstance(version, dict) and isinstance(containers, list)):
-            return None
-        return Listing(version, containers, networks) if isinstance(networks, list) else None
+        return first_listings([self])[0]
 
     def take(self) -> FirstDocuments | None:
         """The documents, once: waits for the threads (bounded), None when one failed."""
@@ -135,3 +159,19 @@ class FirstRead:
             lag = self._info_answered - self._asked
             return FirstDocuments(version, info, containers, networks, lag)
         return None
+
+
+def first_listings(reads: Sequence[FirstRead | None]) -> list[Listing | None]:
+    """The listing of each engine that has answered, once one has: waits (bounded) for the
+    first engine to answer in full, or for every one to fail, and never for the others
+    (None for each engine not in yet, or read otherwise). ``reads`` share one ``news``."""
+    started = [read for read in reads if read is not None]
+    if not started:
+        return [None] * len(reads)
+    news = started[0]._news
+    with news:
+        news.wait_for(
+            lambda: any(r._listing() for r in started) or all(r._settled() for r in started),
+            TIMEOUT,
+        )
+        return [read._listing() if read is not None else None for read in reads]

@@ -30,7 +30,7 @@ from tui.core.state import HostState, Link, only_traffic_changed
 from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
 from tui.ui.actions import ContainerActions
 from tui.ui.engines import Engines
-from tui.ui.headline import TABS
+from tui.ui.headline import TABS, tab_labels
 from tui.ui.marks import UNKNOWN_SEGMENTS, container_marks, header_segments
 from tui.ui.screens.help import HelpScreen, KeyRow
 from tui.ui.tabs.containers import ContainersTab
@@ -299,7 +299,7 @@ class NetdockApp(ContainerActions, App[None]):
             self.set_timer(max(COALESCE_SECONDS, rest), self._repaint)
 
     def _clock(self) -> None:
-        self.containers.forget_rows()  # their uptimes, in words, have aged
+        self.containers.age_rows(self.now())  # the uptimes, in words
         self._repaint()
 
     def _repaint(self) -> None:
@@ -416,10 +416,7 @@ class NetdockApp(ContainerActions, App[None]):
         if not self.engines.several:
             return
         tabs = self.query_one(TabbedContent)
-        view = self.engines.view
-        for pane in ("networks", "ports", "security", "timeline", "topology"):
-            shows = view if pane in ("ports", "security") else one
-            label = TABS[pane] if shows is None else f"{TABS[pane]} · {self.engines.labels[shows]}"
+        for pane, label in tab_labels(self.engines.labels, self.engines.view, one).items():
             tab = tabs.get_tab(pane)
             if str(tab.label) != label:
                 tab.label = label

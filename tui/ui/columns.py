@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from tui.core.rows import COLUMNS, ContainerRow, abbreviate
+from tui.core.rows import COLUMNS, ContainerRow, RateCells, abbreviate
 
 PADDING = 1  # cells of space on each side of a column
 LAST_RESORT = 10  # columns of this drop rank and higher go only after the folds
@@ -124,12 +124,25 @@ GIVING_WAY: dict[str, dict[str, Any]] = {
     "MAC": {"drop": 1},
     "PORTS": {"min_width": 10, "max_width": 40, "fold": abbreviate},
     "NAMESPACE": {"min_width": 10},
-    "UP": {"drop": LAST_RESORT + 1},  # after the rates (tui.ui.tabs.containers)
+    "UP": {"drop": LAST_RESORT + 1},  # after the rates
 }
 CONTAINER_COLUMNS = (
     Column("mark", " "),
     *(Column(label.lower(), label, **GIVING_WAY.get(label, {})) for label in COLUMNS),
 )
+# Rates last: the other columns keep their places. They give way only when folding the
+# wide columns was not enough (who is talking is what a person watches a host for).
+RATE_COLUMNS = (Column("rx", "RX", drop=LAST_RESORT), Column("tx", "TX", drop=LAST_RESORT))
+ENGINE_COLUMN = Column("engine", "ENGINE")
+
+
+def containers_columns(several: bool) -> list[Column]:
+    """The containers table's columns; with several engines, each row's engine after the
+    mark."""
+    columns = [*CONTAINER_COLUMNS, *RATE_COLUMNS]
+    if several:
+        columns.insert(1, ENGINE_COLUMN)
+    return columns
 
 
 def container_cells(
@@ -151,3 +164,9 @@ def container_cells(
         (row.namespace, ""),
         (row.up, ""),
     ]
+
+
+def rate_pieces(rates: RateCells) -> tuple[Piece, Piece]:
+    """RX and TX, dimmed when they are the owner's (container mode) or a word, not a rate."""
+    style = "dim" if rates.shared or rates.bps < 0 else ""
+    return (rates.rx, style), (rates.tx, style)

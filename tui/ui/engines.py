@@ -9,12 +9,15 @@ a row's key is its container ID, as always; with several, ``<engine>:<container 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from tui.core.state import HostState
 from tui.engine.endpoint import DEFAULT_SOCKET
-from tui.engine.live import Live
+
+# Only a type here: the first paint names the engines before the pipeline is imported.
+if TYPE_CHECKING:
+    from tui.engine.live import Live
 
 
 class EngineState(NamedTuple):
@@ -40,12 +43,13 @@ def short_label(endpoint: str) -> str:
     return f"{parts.hostname or endpoint}{port}"
 
 
-def engine_labels(lives: Sequence[Live]) -> list[str]:
-    """Each engine's name: its context's, else ``short_label``; the address where two agree."""
-    labels = [live.backend.name or short_label(live.backend.endpoint) for live in lives]
+def engine_labels(named: Sequence[tuple[str, str]]) -> list[str]:
+    """Each engine's name, of its (context name, address): the context's, else
+    ``short_label``; the address where two agree."""
+    labels = [name or short_label(address) for name, address in named]
     return [
-        label if labels.count(label) == 1 else live.backend.endpoint
-        for label, live in zip(labels, lives, strict=True)
+        label if labels.count(label) == 1 else address
+        for label, (_, address) in zip(labels, named, strict=True)
     ]
 
 
@@ -54,7 +58,7 @@ class Engines:
 
     def __init__(self, lives: Sequence[Live]) -> None:
         self.lives = list(lives)
-        self.labels = engine_labels(self.lives)
+        self.labels = engine_labels([(live.backend.name, live.backend.endpoint) for live in lives])
         # What each pipeline holds already (the first paint's rows, if any).
         self.states = [live.state for live in self.lives]
         # None: every engine; else the index of the one in view.

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from tui.core.namespaces import mode_of
 from tui.core.state import HostState, Link
+from tui.ui.engines import EngineState
 
 Piece = tuple[str, str]  # text, style (Rich's style words: "bold green", "dim", "")
 
@@ -30,6 +31,10 @@ TABS = {
     "timeline": "Timeline [5]",
     "topology": "Topology [6]",
 }
+# The tabs that show one engine at a time (with several, the label says which), and those
+# that show every engine in view.
+ONE_ENGINE_TABS = ("networks", "timeline", "topology")
+IN_VIEW_TABS = ("ports", "security")
 # The analyses' counts before the engine has answered in full: not known is not zero.
 UNKNOWN: tuple[Piece, ...] = (("port collisions: unknown", "dim"), ("audit: unknown", "dim"))
 
@@ -53,6 +58,41 @@ def engine_line(state: HostState, read_only: bool = False) -> list[Piece]:
         pieces.append((f": {state.connection.message}", style.replace("bold ", "")))
         if state.connection.attempt:
             pieces.append((f" (attempt {state.connection.attempt}, retrying)", "dim"))
+    return pieces
+
+
+def tab_labels(labels: Sequence[str], view: int | None, one: int) -> dict[str, str]:
+    """Every tab's label; with several engines, each tab of one engine says which it shows
+    (``one``), and ports and security name the one in view, if one is."""
+    if len(labels) < 2:
+        return dict(TABS)
+    shows = {tab: one for tab in ONE_ENGINE_TABS} | {tab: view for tab in IN_VIEW_TABS}
+    return {
+        tab: label if shows.get(tab) is None else f"{label} · {labels[shows[tab]]}"
+        for tab, label in TABS.items()
+    }
+
+
+def engines_line(
+    engines: Sequence[EngineState], view: int | None, read_only: bool = False
+) -> list[Piece]:
+    """Several engines: each one's link (the one in view underlined, with its reason when
+    it is not live)."""
+    pieces = [(" netdock ", "bold reverse")]
+    if read_only:
+        pieces.append((" read-only ", "bold black on yellow"))
+    pieces.append((" all engines:" if view is None else " engine:", "dim"))
+    for engine in engines:
+        connection = engine.state.connection
+        link, style = LINK_STYLE[connection.link]
+        pieces.append(("  ▸" if engine.index == view else "  ", ""))
+        pieces.append((engine.label, "bold underline" if engine.index == view else "bold"))
+        live = connection.link is Link.LIVE
+        pieces.append((f" {link.split()[0] if live else link}", style))
+        if connection.link is Link.RECONNECTING and engine.state.containers:
+            pieces.append((" (stale)", "yellow"))
+        if engine.index == view and not live and connection.message:
+            pieces.append((f": {connection.message}", style.replace("bold ", "")))
     return pieces
 
 

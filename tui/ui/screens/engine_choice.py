@@ -13,7 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.ui.engines import EngineState
-from tui.ui.widgets.header import LINK_STYLE
+from tui.ui.headline import LINK_STYLE
 
 
 class EngineChoiceScreen(ModalScreen[int | None]):

@@ -17,18 +17,21 @@ from tui.core.describe import describe
 from tui.core.model import Container
 from tui.core.namespaces import effective_endpoints, sharer_index
 from tui.core.ports import Conflict
-from tui.core.rows import ContainerRow, RateCells, container_row, rate_cells, row_inputs
+from tui.core.rows import (
+    ContainerRow,
+    RateCells,
+    container_row,
+    format_uptime,
+    rate_cells,
+    row_inputs,
+)
 from tui.core.state import HostState
-from tui.ui.columns import CONTAINER_COLUMNS, LAST_RESORT, Column, container_cells
+from tui.ui.columns import container_cells, containers_columns, rate_pieces
 from tui.ui.engines import Engines, EngineState
 from tui.ui.marks import container_notes
 from tui.ui.widgets.pane import update_pane
 from tui.ui.widgets.table import KeyedTable
 from tui.ui.widgets.table_tab import TableTab
-
-# Rates last: the other columns keep their places. They give way only when folding the
-# wide columns was not enough (who is talking is what a person watches a host for).
-RATE_COLUMNS = (Column("rx", "RX", drop=LAST_RESORT), Column("tx", "TX", drop=LAST_RESORT))
 
 
 def _ip_order(text: str) -> tuple[int, Any]:
@@ -50,10 +53,8 @@ def sort_key(field: str, row: ContainerRow, container: Container, traffic: float
 
 
 def _rate_texts(rates: RateCells) -> tuple[Text, Text]:
-    # Container mode: the owner's namespace, so the owner's rates, dimmed.
-    style = "dim" if rates.shared or rates.bps < 0 else ""
-    return (Text(rates.rx, style=style, justify="right"),
-            Text(rates.tx, style=style, justify="right"))  # fmt: skip
+    rx, tx = (Text(text, style=style, justify="right") for text, style in rate_pieces(rates))
+    return rx, tx
 
 
 def matches(query: str, state: HostState, container: Container, row: ContainerRow) -> bool:
@@ -162,10 +163,7 @@ class ContainersTab(TableTab):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_filter()
-        columns = [*CONTAINER_COLUMNS, *RATE_COLUMNS]
-        if self._several:
-            columns.insert(1, Column("engine", "ENGINE"))
-        self.table = KeyedTable(columns, id="containers-table")
+        self.table = KeyedTable(containers_columns(self._several), id="containers-table")
         yield self.table
         self.detail = Static(id="detail")
         yield self.detail
@@ -285,9 +283,14 @@ class ContainersTab(TableTab):
         self.table.sync(rows, sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse))
         self._show_detail()
 
-    def forget_rows(self) -> None:
-        """Build every row again at the next refresh (the uptimes, in words, have aged)."""
-        self._built = {}
+    def age_rows(self, now: datetime) -> None:
+        """Build again at the next refresh the rows whose uptime, in words, has aged by
+        ``now`` (``5 minutes`` for a few minutes): a few rows, not all of them."""
+        self._built = {
+            key: built
+            for key, built in self._built.items()
+            if format_uptime(built.made[0], now) == built.row.up
+        }
 
     def _engine_rows(
         self,

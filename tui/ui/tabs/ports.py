@@ -24,7 +24,7 @@ from tui.core.ports import (
     port_bindings,
 )
 from tui.core.state import HostState
-from tui.ui.columns import Column
+from tui.ui.columns import ENGINE_COLUMN, Column
 from tui.ui.engines import EngineState
 from tui.ui.widgets.table import Cell, KeyedTable
 from tui.ui.widgets.table_tab import TableTab, cells_match
@@ -47,7 +47,6 @@ WARNING_STYLE = "yellow"
 NO_PORT = 1 << 17  # sorts configured dynamic bindings (no host port yet) last
 
 Row = tuple[BindingRow | ListenerRow, tuple[Conflict, ...]]
-ENGINE_COLUMN = Column("engine", "ENGINE")
 
 
 def _style(conflicts: tuple[Conflict, ...]) -> str:

@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
-from tui.core.state import HostState, Link
+from tui.core.state import HostState
 from tui.ui.engines import EngineState
-from tui.ui.headline import LINK_STYLE, counts, engine_line, wrap
+from tui.ui.headline import counts, engine_line, engines_line, wrap
 
 
 def header_text(
@@ -46,21 +46,8 @@ def engines_text(
     """Several engines: each one's link on the first line (the one in view underlined, with
     its reason when it is not live); the counts of those in view below."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" netdock ", style="bold reverse")
-    if read_only:
-        text.append(" read-only ", style="bold black on yellow")
-    text.append(" all engines:" if view is None else " engine:", style="dim")
-    for engine in engines:
-        connection = engine.state.connection
-        link, style = LINK_STYLE[connection.link]
-        text.append("  ▸" if engine.index == view else "  ")
-        text.append(engine.label, style="bold underline" if engine.index == view else "bold")
-        live = connection.link is Link.LIVE
-        text.append(f" {link.split()[0] if live else link}", style=style)
-        if connection.link is Link.RECONNECTING and engine.state.containers:
-            text.append(" (stale)", style="yellow")
-        if engine.index == view and not live and connection.message:
-            text.append(f": {connection.message}", style=style.replace("bold ", ""))
+    for piece, style in engines_line(engines, view, read_only):
+        text.append(piece, style=style)
     _counts(text, [e.state for e in engines if view is None or e.index == view], extra, width)
     return text
 
@@ -69,13 +56,20 @@ class EngineHeader(Widget):
     """The header: as many lines as its counts need at the screen's width."""
 
     DEFAULT_CSS = """
-    EngineHeader { height: auto; background: $panel; padding: 0 0; }
+    EngineHeader {
+        height: auto; background: $panel; padding: 0 0;
+        /* Each line is cut with an ellipsis, as its Text says (Textual wraps by default). */
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         empty = HostState()
         self._build: Callable[[int], Text] = lambda width: header_text(empty, (), width)
+        # The lines built for the current words, by width: the counts read every
+        # container, and Textual asks for the height and then the lines.
+        self._built: dict[int, Text] = {}
 
     def show_state(
         self, state: HostState, extra: Sequence[Text] = (), *, read_only: bool = False
@@ -96,12 +90,18 @@ class EngineHeader(Widget):
 
     def _show(self, build: Callable[[int], Text]) -> None:
         before = self.render()
-        self._build = build
+        self._build, self._built = build, {}
         if self.render() != before:  # a new height re-lays out the screen: only on change
             self.refresh(layout=True)
 
+    def _text(self, width: int) -> Text:
+        text = self._built.get(width)
+        if text is None:
+            text = self._built[width] = self._build(width)
+        return text
+
     def render(self) -> Text:
-        return self._build(self.size.width)
+        return self._text(self.size.width)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._build(width).plain.splitlines())
+        return len(self._text(width).plain.splitlines())
