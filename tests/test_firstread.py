@@ -30,10 +30,11 @@ async def test_the_first_read_feeds_the_pipeline_the_engines_truth(lab):
         plain = await Live(backend).snapshot()
     finally:
         await backend.close()
-    assert prefetched.containers == plain.containers
-    assert prefetched.networks == plain.networks
-    assert prefetched.engine == plain.engine
+    # Only what this test made, and the engine's own: others may run containers meanwhile.
+    assert prefetched.container(name) == plain.container(name)
     assert prefetched.container(name).ports == plain.container(name).ports
+    assert prefetched.network_by_name("bridge") == plain.network_by_name("bridge")
+    assert prefetched.engine == plain.engine
 
 
 def test_no_engine_at_the_socket_yields_nothing(tmp_path):
