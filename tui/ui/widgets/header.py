@@ -89,9 +89,11 @@ class EngineHeader(Widget):
         self._show(lambda width: engines_text(engines, view, extra, width, read_only))
 
     def _show(self, build: Callable[[int], Text]) -> None:
-        before = self.render()
+        before = self._text(self.size.width)
         self._build, self._built = build, {}
-        if self.render() != before:  # a new height re-lays out the screen: only on change
+        if (
+            self._text(self.size.width) != before
+        ):  # a new height re-lays out the screen: only on change
             self.refresh(layout=True)
 
     def _text(self, width: int) -> Text:
@@ -101,7 +103,8 @@ class EngineHeader(Widget):
         return text
 
     def render(self) -> Text:
-        return self._text(self.size.width)
+        # A copy: what Textual is given to draw, it may change.
+        return self._text(self.size.width).copy()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._text(width).plain.splitlines())
