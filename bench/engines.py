@@ -8,8 +8,9 @@ tmux, the real dashboard:
 
   first row   launch to the first row of A on screen, with A alone and with A and B
               (median of 3 each): following B must not delay A;
-  idle        over --idle seconds, with A alone and with A and B: the dashboard's CPU
-              (% of one core, the heartbeat's pings included) and RSS.
+  idle        over --idle seconds, with A alone and with A and B, 30 s after every
+              engine is live: the dashboard's CPU (% of one core, the heartbeat's pings
+              included) and RSS.
 
 --sample-interval 0 leaves the rates out (the dashboard's own option): what several
 engines cost apart from the counters of the local one.
@@ -51,15 +52,21 @@ def first_row(command: str) -> float:
     return seen - start
 
 
+SETTLE_SECONDS = 30.0
+
+
 def idle(seconds: float, engines: int) -> tuple[float, float]:
-    """Once every engine is read and live: the dashboard's CPU (% of a core) and RSS."""
+    """Once every engine is read, live and settled: the dashboard's CPU (% of a core) and
+    RSS."""
     bench.wait_screen(
         lambda text: (
             text.count("●") >= engines and "reading" not in text and "checking" not in text
         ),
         60,
     )
-    time.sleep(3)
+    # Settled, as bench.py --rates measures: the plumbing read and the first analyses are
+    # over, and the selected row's sparkline (which grows for its first 30 samples) full.
+    time.sleep(SETTLE_SECONDS)
     pid = int(bench.tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").strip())
     pids = bench.tree(pid)
     return bench.cpu_percent(pids, seconds), bench.rss_mib(pids)
