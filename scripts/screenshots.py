@@ -109,8 +109,14 @@ async def shoot() -> None:
     app = NetdockApp(new_live(DockerBackend(resolve_endpoint())), config=Config(accept=(ACCEPT,)))
     async with app.run_test(size=SIZE) as pilot:
         start = time.monotonic()
+        # Live, every container read, the host's listeners and the plumbing in, and two
+        # samples of the counters: the rates on screen.
         while not (
-            app.state.connection.link is Link.LIVE and app.state.synced and app.state.host.listeners
+            app.state.connection.link is Link.LIVE
+            and app.state.synced
+            and app.state.host.listeners
+            and app.state.kernel.available
+            and app.state.traffic.samples >= 2
         ):
             assert time.monotonic() - start < 20, "the engine did not sync"
             await pilot.pause(0.05)
