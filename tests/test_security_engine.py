@@ -8,6 +8,7 @@ finding is the 0.0.0.0 binding. One fleet serves every test of the module.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -57,7 +58,10 @@ def engine() -> Iterator[PrivateEngine]:
             private.docker("start", *batch, timeout=300)
 
         def remove(batch: list[str]) -> None:
-            private.docker("rm", "-f", *batch, timeout=600, check=False)
+            # The engine and its data go with it anyway: a removal that outlasts even this
+            # (a host busy with other fleets) is no failure of the tests.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                private.docker("rm", "-f", *batch, timeout=600, check=False)
 
         with ThreadPoolExecutor(BATCHES) as pool:
             list(pool.map(create_and_start, batches))
