@@ -270,8 +270,6 @@ class Live:
         if self._read_daemon is not None:
             self.apply(DaemonSeen(await asyncio.to_thread(self._read_daemon, info)))
         await self._refresh_host()
-        if self._kernel is None:
-            await self._refresh_plumbing()  # says "remote": nothing to read
         # The whole read's answers are garbage now: what the allocator kept of them goes.
         give_back()
         return since
@@ -282,7 +280,10 @@ class Live:
         self._waiting.clear()
         self._destroyed.clear()
         first_since = await self._read_all()
-        self._plumbing_due.set()  # read by the plumbing loop, the stream open meanwhile
+        if self._kernel is None:
+            await self._refresh_plumbing()  # says "remote": nothing to read
+        else:
+            self._plumbing_due.set()  # read by the plumbing loop, the stream open meanwhile
         # The stream opens after the read, from a moment before it: the events of the
         # read's time are replayed (re-reading is harmless), none is lost.
         since = _since_of(self._last_event) if self._last_event else first_since

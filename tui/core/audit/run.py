@@ -22,15 +22,14 @@ class AuditMemo:
     """
 
     def __init__(self) -> None:
-        self._shared: tuple[object, ...] = ()
+        self._shared: tuple[object, ...] | None = None
         self._found: dict[str, tuple[Container, tuple[Finding, ...]]] = {}
 
     def container_findings(self, state: HostState, view: View) -> list[Finding]:
         shared = (state.networks, state.host, state.daemon, state.engine)
         last = self._found
-        if len(shared) != len(self._shared) or any(
-            a is not b for a, b in zip(shared, self._shared, strict=True)
-        ):
+        was = self._shared
+        if was is None or any(a is not b for a, b in zip(shared, was, strict=True)):
             last = {}
         self._shared = shared
         found: dict[str, tuple[Container, tuple[Finding, ...]]] = {}
