@@ -275,3 +275,55 @@ def test_last_resort_columns_of_one_rank_give_way_together():
     shown = [i for i, _ in layout(columns, natural, 33, wide=False)]
     assert shown == [0]
     assert [i for i, _ in layout(columns, natural, 60, wide=False)] == [0, 1, 2]
+
+
+class CountingTable(KeyedTable):
+    """Counts the lines Textual asks for: what an update costs the screen."""
+
+    asked = 0
+
+    def render_line(self, y: int):
+        self.asked += 1
+        return super().render_line(y)
+
+
+class CountingApp(TableApp):
+    def compose(self) -> ComposeResult:
+        yield CountingTable(self.columns)
+
+
+async def test_a_changed_cell_redraws_its_line_only_and_a_steady_column_holds_its_width(
+    monkeypatch,
+) -> None:
+    """The rates change every second, a row or two at a time, between widths (``0 B/s``,
+    ``84 B/s``): neither the other lines nor the columns may move each time."""
+    columns = [Column("name", "NAME"), Column("rx", "RX", steady=True)]
+    app = CountingApp(columns)
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(CountingTable)
+        rows = {f"k{i:02d}": (f"row {i}", "0 B/s") for i in range(30)}
+        rows["k05"] = ("row 5", "84 B/s")
+        order = sorted(rows)
+        table.sync(rows, order)
+        await pilot.pause()
+        width = table.virtual_size.width
+        changes = [("k02", "84 B/s"), ("k02", "0 B/s"), ("k05", "0 B/s"), ("k02", "1.2 kB/s")]
+        for key, rate in changes:
+            asked = table.asked
+            rows[key] = (rows[key][0], rate)
+            table.sync(rows, order)
+            await pilot.pause()
+            drawn = table.asked - asked
+            line = screen_lines(table)[order.index(key) + 1]
+            assert line.split()[-2:] == rate.split()
+            if rate == "1.2 kB/s":  # wider than any before: the column widens at once
+                assert table.virtual_size.width == width + 2
+                break
+            assert drawn == 1, f"{key} {rate}: more than the row's line drawn"
+            assert table.virtual_size.width == width, "the columns moved"
+        # Once the widest value is long gone, the column narrows.
+        monkeypatch.setattr("tui.ui.widgets.table.STEADY_SECONDS", 0.0)
+        rows["k02"] = ("row 2", "1 B/s")
+        table.sync(rows, order)
+        await pilot.pause()
+        assert table.virtual_size.width == width - 1  # "1 B/s", as "RX" is narrower

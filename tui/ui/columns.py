@@ -31,6 +31,9 @@ class Column:
     with an ellipsis. Ranks from ``LAST_RESORT`` on are hidden only if the folds
     were not enough.
     ``max_width``: never wider than this (the full value is in the detail pane).
+    ``steady``: the values change every second (the rates): the column widens at once but
+    narrows only once its widest value is long gone, so that the columns do not shift
+    (every line drawn again) at every change.
     """
 
     key: str
@@ -39,6 +42,7 @@ class Column:
     min_width: int | None = None
     max_width: int | None = None
     fold: Callable[[str, int], str] | None = None
+    steady: bool = False
 
 
 Layout = tuple[tuple[int, int], ...]  # (column index, width) of each column shown
@@ -132,7 +136,10 @@ CONTAINER_COLUMNS = (
 )
 # Rates last: the other columns keep their places. They give way only when folding the
 # wide columns was not enough (who is talking is what a person watches a host for).
-RATE_COLUMNS = (Column("rx", "RX", drop=LAST_RESORT), Column("tx", "TX", drop=LAST_RESORT))
+RATE_COLUMNS = (
+    Column("rx", "RX", drop=LAST_RESORT, steady=True),
+    Column("tx", "TX", drop=LAST_RESORT, steady=True),
+)
 ENGINE_COLUMN = Column("engine", "ENGINE")
 
 

@@ -25,6 +25,7 @@ column at full width, scrolling horizontally if need be (k9s's wide view).
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -46,6 +47,8 @@ from tui.ui.columns import PADDING, Column, fit, layout, marked, natural_width, 
 
 Cell = str | Text
 LINE_CACHE = 128
+# How long a steady column (the rates) keeps the width of a value no longer shown.
+STEADY_SECONDS = 60.0
 """Lines drawn kept, beyond twice the table's height (what is on screen, and as much again
 to scroll back to). A line is a few kB of Strip and Segments (and Textual's caches in each
 Strip): only what may be shown again is worth keeping."""
@@ -146,6 +149,8 @@ class KeyedTable(ScrollView, can_focus=True):
         self._widths: dict[str, tuple[int, ...]] = {}
         self._width_counts: list[Counter[int]] = [Counter() for _ in self.columns]
         self._content_widths = [0 for _ in self.columns]
+        # Per steady column: the width it keeps, and when a cell was last that wide.
+        self._held: dict[int, tuple[int, float]] = {}
         self._sort: tuple[str, bool] | None = None
         # The layout: which columns show, at which width; every cached line depends on it.
         self._shown: tuple[tuple[int, int], ...] = ()
@@ -187,11 +192,12 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def sync(self, rows: Mapping[str, Sequence[Cell]], order: Sequence[str]) -> None:
         """Show exactly ``rows``, in ``order`` (their keys, sorted as wanted)."""
-        changed = False
+        reordered = False
+        updated: list[str] = []
         for key in self._cells.keys() - rows.keys():
             del self._cells[key], self._signatures[key]
             self._count_widths(self._widths.pop(key), -1)
-            changed = True
+            reordered = True
         for key, row in rows.items():
             cells = tuple(row)
             old = self._cells.get(key)
@@ -208,16 +214,30 @@ class KeyedTable(ScrollView, can_focus=True):
                 self._count_widths(self._widths[key], -1)
             self._widths[key] = widths
             self._count_widths(widths, +1)
-            changed = True
+            updated.append(key)
         order = list(order)
         if order != self._order:
             self._order = order
             self._index = None
-            changed = True
-        if changed:
-            self._relayout()
-            self._place_cursor()
+            reordered = True
+        if not (reordered or updated):
+            return
+        shown = self._shown
+        self._relayout()
+        self._place_cursor()
+        if reordered or self._shown != shown:
             self.refresh()
+        else:
+            self._refresh_rows(updated)
+
+    def _refresh_rows(self, keys: Iterable[str]) -> None:
+        """Draw again the lines of these rows that are on screen (the rates of a few rows
+        change every second: the rest of the table, and of the screen, stays as drawn)."""
+        top = round(self.scroll_y)
+        bottom = top + self._page
+        for row in {self.index_of(key) for key in keys}:
+            if top <= row < bottom:
+                self.refresh_line(row + 1)  # line 0 is the header
 
     def _count_widths(self, widths: tuple[int, ...], step: int) -> None:
         """A row's cells counted in (+1) or out (-1); each column's widest kept."""
@@ -251,9 +271,25 @@ class KeyedTable(ScrollView, can_focus=True):
         return [
             max(natural_width(column, widest), cell_len(self._label(i)))
             for i, (column, widest) in enumerate(
-                zip(self.columns, self._content_widths, strict=True)
+                zip(self.columns, self._held_widths(), strict=True)
             )
         ]
+
+    def _held_widths(self) -> list[int]:
+        """The widest cell of each column; for a steady one, the widest of the last
+        ``STEADY_SECONDS`` (a rate flickering between ``0 B/s`` and ``84 B/s`` would
+        otherwise shift every column, and redraw every line, each second)."""
+        widths = list(self._content_widths)
+        now = time.monotonic()
+        for i, column in enumerate(self.columns):
+            if not column.steady:
+                continue
+            held, since = self._held.get(i, (0, now))
+            if widths[i] >= held or now - since >= STEADY_SECONDS:
+                self._held[i] = (widths[i], now)
+            else:
+                widths[i] = held
+        return widths
 
     def _relayout(self) -> None:
         """Choose the columns shown and their widths for the width we have."""
