@@ -122,6 +122,24 @@ async def test_an_event_builds_again_only_the_rows_it_touched(monkeypatch):
         table = app.query_one(ContainersTab).table
         chained = next(k for k in table.order if str(table.get_row(k)[1]) == "ndcap-chained")
         assert "-> zz-sidecar" in [str(cell) for cell in table.get_row(chained)]
+        # A container that shares no namespace: the repaint reads its row alone, not the
+        # ten others' inputs (an event on a host of 1,000 costs one row, not 1,000).
+        read: list[str] = []
+        real_inputs = containers_tab.row_inputs
+
+        def counting_inputs(state, container):
+            read.append(container.name)
+            return real_inputs(state, container)
+
+        monkeypatch.setattr(containers_tab, "row_inputs", counting_inputs)
+        plain = next(k for k, c in app.state.containers.items() if c.name == "ndcap-specific")
+        doc = copy.deepcopy(backend.containers[plain])
+        doc["Name"] = "/zz-specific"
+        backend.containers[plain] = doc
+        backend.push(container_event("rename", plain))
+        await until(pilot, lambda: "zz-specific" in shown_names(app))
+        await pilot.pause()
+        assert set(read) == {"zz-specific"}
         # Uptimes, in words, age: the clock builds again the rows whose words changed.
         built.clear()
         app._clock()

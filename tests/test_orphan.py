@@ -11,7 +11,7 @@ from tui.core.audit import audit
 from tui.core.describe import describe
 from tui.core.document import snapshot_document
 from tui.core.model import Container, Endpoint
-from tui.core.namespaces import effective_endpoints, orphaned
+from tui.core.namespaces import effective_endpoints, orphaned, sharer_index
 from tui.core.rows import namespace_cell
 from tui.core.state import ContainerGone, HostState, Resynced, reduce
 
@@ -115,3 +115,18 @@ def test_the_names_remembered_are_the_latest_few(monkeypatch):
         s = reduce(s, ContainerGone(f"c{i}"))
     assert list(s.departed) == ["c2", "c3", "c4"]
     assert reduce(s, ContainerGone("c9")) is s, "not known: nothing to remember"
+
+
+def test_each_state_has_its_own_sharers_and_a_gone_owner_is_not_looked_for_by_name():
+    """The index of who joins whom is kept per set of containers (every repaint asks):
+    a state after a change never gets the one before. A joiner whose owner is gone asks
+    for it by full ID, which no name can stand in for."""
+    gone = "f" * 64
+    before = host(
+        box("own"), box("join", mode="container:own"), box("orphan", mode=f"container:{gone}")
+    )
+    assert [c.name for c in sharer_index(before)["own"]] == ["join"]
+    after = reduce(before, ContainerGone("join"))
+    assert "own" not in sharer_index(after)
+    assert [c.name for c in sharer_index(before)["own"]] == ["join"]
+    assert after.container(gone) is None and after.container("orphan") is not None

@@ -14,6 +14,10 @@ namespaces' inodes confirm it.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from tui.core.model import Container, Endpoint, HostAddress, Mode
 from tui.core.state import HostState
 
@@ -109,8 +113,32 @@ def namespace_root(state: HostState, container: Container) -> Container:
     return chain[-1] if chain else container
 
 
-def sharer_index(state: HostState) -> dict[str, tuple[Container, ...]]:
-    """Owner ID -> the containers that join its namespace directly, by name. O(n)."""
+# The sharer indexes of the last few container mappings (one per engine followed, and
+# the one before): a state's mapping is replaced, never changed in place, and every
+# repaint, detail pane and analysis asks for it. Each holds its mapping, so that the
+# mapping's id stays its own.
+_Index = Mapping[str, tuple[Container, ...]]
+_SHARERS: dict[int, tuple[Mapping[str, Container], _Index]] = {}
+_SHARERS_KEPT = 8
+_SHARERS_LOCK = threading.Lock()  # the plumbing is read on a worker thread
+
+
+def sharer_index(state: HostState) -> _Index:
+    """Owner ID -> the containers that join its namespace directly, by name. O(n) for a
+    new set of containers, then O(1)."""
+    containers = state.containers
+    known = _SHARERS.get(id(containers))
+    if known is not None and known[0] is containers:
+        return known[1]
+    index = MappingProxyType(_sharer_index(state))
+    with _SHARERS_LOCK:
+        if len(_SHARERS) >= _SHARERS_KEPT:
+            del _SHARERS[next(iter(_SHARERS))]
+        _SHARERS[id(containers)] = (containers, index)
+    return index
+
+
+def _sharer_index(state: HostState) -> dict[str, tuple[Container, ...]]:
     index: dict[str, list[Container]] = {}
     for c in state.containers.values():
         owner = direct_owner(state, c)

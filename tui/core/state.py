@@ -7,6 +7,7 @@ any state by hand.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
@@ -30,6 +31,7 @@ NO_NETWORKS: Mapping[str, Network] = MappingProxyType({})
 NO_NAMES: MappingProxyType[str, str] = MappingProxyType({})
 # How many names of containers gone are remembered: each removal copies them.
 DEPARTED_KEPT = 1024
+_FULL_ID = re.compile(r"[0-9a-f]{64}")
 
 
 class Link(StrEnum):
@@ -83,7 +85,9 @@ class HostState:
     def container(self, ref: str) -> Container | None:
         """A container by full ID, ID prefix (12+ chars) or name."""
         found = self.containers.get(ref)
-        if found is not None:
+        if found is not None or _FULL_ID.fullmatch(ref):
+            # A full ID not there is a container gone (a joiner's owner, asked at every
+            # repaint): no walk of every name for it.
             return found
         for c in self.containers.values():
             if c.name == ref or (len(ref) >= 12 and c.id.startswith(ref)):

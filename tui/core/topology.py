@@ -17,6 +17,7 @@ paths, so a widget can update the tree in place and keep the cursor where it was
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tui.core.describe import interface_lines
@@ -61,8 +62,9 @@ def details(state: HostState, node: Node) -> tuple[Line, ...]:
     )
 
 
-def _joiners(state: HostState, owner: Container, key: str, index: dict[str, tuple[Container, ...]]
-             ) -> tuple[Node, ...]:  # fmt: skip
+def _joiners(
+    state: HostState, owner: Container, key: str, index: Mapping[str, tuple[Container, ...]]
+) -> tuple[Node, ...]:
     """The running containers that join ``owner``'s namespace, and theirs, down the chain."""
     return tuple(
         Node(

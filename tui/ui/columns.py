@@ -31,6 +31,9 @@ class Column:
     with an ellipsis. Ranks from ``LAST_RESORT`` on are hidden only if the folds
     were not enough.
     ``max_width``: never wider than this (the full value is in the detail pane).
+    ``width``: at least this wide, whatever its cells: a column of a few known words (a
+    container's state) keeps the width of the longest, so that none of them shifts every
+    column (a container being removed is ``removing`` for a moment).
     ``steady``: the values change every second (the rates): the column widens at once but
     narrows only once its widest value is long gone, so that the columns do not shift
     (every line drawn again) at every change.
@@ -42,6 +45,7 @@ class Column:
     min_width: int | None = None
     max_width: int | None = None
     fold: Callable[[str, int], str] | None = None
+    width: int = 0
     steady: bool = False
 
 
@@ -91,7 +95,7 @@ def layout(columns: Sequence[Column], natural: Sequence[int], room: int, wide: b
 
 def natural_width(column: Column, widest: int) -> int:
     """A column's width when there is room: its widest cell or label, up to its maximum."""
-    width = max(widest, cell_len(column.label))
+    width = max(widest, cell_len(column.label), column.width)
     return min(width, column.max_width) if column.max_width else width
 
 
@@ -124,6 +128,7 @@ STATE_STYLE = {
 # fold (the full values are in the detail pane); at last UP goes. `w` shows them all.
 GIVING_WAY: dict[str, dict[str, Any]] = {
     "NAME": {"min_width": 12},
+    "STATE": {"width": max(map(len, STATE_STYLE))},
     "NETWORKS": {"drop": 2, "max_width": 24, "fold": abbreviate},
     "MAC": {"drop": 1},
     "PORTS": {"min_width": 10, "max_width": 40, "fold": abbreviate},

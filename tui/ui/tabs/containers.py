@@ -118,6 +118,34 @@ def _rated(built: _Built, state: HostState, c: Container, sort_field: str) -> _B
     return _Built(b.engine, b.made, b.mark, b.row, b.cells, order, rated, rates, shown)
 
 
+class _Walk(NamedTuple):
+    """What an engine's rows were last built from, besides each container's own."""
+
+    containers: Mapping[str, Container]
+    parts: tuple[object, ...]
+    """The state's parts a row reads (compared by identity)."""
+    settings: tuple[object, ...]
+    """The sort, the filter, the engine's label (compared by value)."""
+    owners: Mapping[str, object]
+    """The containers others join (a row shows its count of sharers)."""
+    marks: Mapping[str, Text]
+    busy: Mapping[str, str]
+
+
+def _parts(state: HostState) -> tuple[object, ...]:
+    # Not the names of the departed: they change as a container goes, which the walk sees
+    # (a joiner's owner gone: every row). The counters last: a new sample replaces them
+    # alone (ContainersTab.show_rates).
+    return (state.networks, state.host, state.kernel, state.traffic)
+
+
+def _differing(a: Mapping[str, object], b: Mapping[str, object]) -> set[str]:
+    """The keys whose values are not the very same object in ``a`` and ``b``."""
+    if a is b:
+        return set()
+    return {k for k in a.keys() | b.keys() if a.get(k) is not b.get(k)}
+
+
 class ContainersTab(TableTab):
     """Table, filter and detail of the containers."""
 
@@ -152,6 +180,7 @@ class ContainersTab(TableTab):
         self._shown: list[EngineState] = [EngineState(0, "", HostState())]
         # The rows last synced, their sort keys and rate cells: a sample changes only those.
         self._built: dict[str, _Built] = {}
+        self._walks: dict[int, _Walk] = {}
         self._matched: Set[str] = set()
         """The keys of the rows the filter lets through."""
         self._marks: Mapping[str, Text] = {}
@@ -265,6 +294,14 @@ class ContainersTab(TableTab):
                 this = built[key] = _rated(was, engine.state, was.made[0], sort_field)
                 moved_row = this.shown is not was.shown or this.order != was.order
                 changed = changed or (moved_row and key in self._matched)
+            # Every row's rates now read this sample: the next repaint's walk starts here.
+            walk = self._walks.get(engine.index)
+            parts = _parts(engine.state)
+            same = walk is not None and all(
+                a is b for a, b in zip(parts[:-1], walk.parts[:-1], strict=True)
+            )
+            if walk is not None and same:
+                self._walks[engine.index] = walk._replace(parts=parts)
         if changed:
             matched = [k for k in self._matched if k in built]
             self._sync({k: built[k].shown for k in matched}, {k: built[k].order for k in matched})
@@ -305,15 +342,31 @@ class ContainersTab(TableTab):
         event touches one or two containers, and only their rows are built again (the
         state's parts never change in place, so identity says "unchanged" at once)."""
         state = engine.state
-        counts = {k: len(v) for k, v in sharer_index(state).items()}
+        owners = sharer_index(state)
+        counts = {k: len(v) for k, v in owners.items()}
         label = engine.label.lower()
         query = self.filter_text
         last, sort_field = self._built, self.sort_field
+        walk = _Walk(
+            state.containers,
+            _parts(state),
+            (sort_field, query, engine.label),
+            owners,
+            self._marks,
+            self._busy,
+        )
+        fresh = self._touched(self._walks.get(engine.index), walk)
+        self._walks[engine.index] = walk
         for c in state.containers.values():
             key = self.row_key(engine.index, c.id)
+            known = last.get(key)
+            if fresh is not None and known is not None and c.id not in fresh:
+                built[key] = known
+                rows[key] = known.shown
+                keys[key] = known.order
+                continue
             busy, mark = self._busy.get(c.id), self._marks.get(c.id, "")
             made = (c, *row_inputs(state, c), counts.get(c.id), busy, sort_field)
-            known = last.get(key)
             # Tuples compare their items by identity first: the state's unchanged parts
             # at once. The mark by identity only (one Text per kind: tui.ui.marks), since
             # Text equality ignores the style.
@@ -329,6 +382,25 @@ class ContainersTab(TableTab):
                 continue
             rows[key] = this.shown
             keys[key] = this.order
+
+    @staticmethod
+    def _touched(last: _Walk | None, now: _Walk) -> set[str] | None:
+        """The containers whose rows may read differently since ``last`` (an event touches
+        one or two); None when any row may (a new plumbing, another sort or filter, a
+        change to a container others join or that joins one)."""
+        if (
+            last is None
+            or now.settings != last.settings
+            or now.settings[1]  # a filter matches on the state's parts: each row again
+            or any(a is not b for a, b in zip(now.parts, last.parts, strict=True))
+        ):
+            return None
+        touched = _differing(now.containers, last.containers)
+        for cid in touched:
+            c = now.containers.get(cid) or last.containers[cid]
+            if c.namespace_ref is not None or cid in now.owners or cid in last.owners:
+                return None
+        return touched | _differing(now.marks, last.marks) | _differing(now.busy, last.busy)
 
     def _build(
         self,
