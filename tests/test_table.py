@@ -277,6 +277,22 @@ def test_last_resort_columns_of_one_rank_give_way_together():
     assert [i for i, _ in layout(columns, natural, 60, wide=False)] == [0, 1, 2]
 
 
+def test_an_engine_named_by_a_long_address_does_not_push_the_table_past_80_columns():
+    from tui.ui.columns import containers_columns, layout, natural_width, total
+
+    columns = containers_columns(several=True)
+    cells = {
+        "name": "web-frontend-1", "state": "running", "mode": "bridge",
+        "engine": "tcp://build-server.internal.example.com:2376", "ipv4": "172.17.0.2",
+        "ports": "0.0.0.0:8080->80/tcp", "namespace": "", "up": "2 hours",
+        "rx": "0 B/s", "tx": "0 B/s", "mac": "02:42:ac:11:00:02", "networks": "bridge",
+    }  # fmt: skip
+    natural = [natural_width(c, len(cells.get(c.key, ""))) for c in columns]
+    shown = layout(columns, natural, 80, wide=False)
+    assert total([w for _, w in shown], range(len(shown))) <= 80
+    assert "engine" in [columns[i].key for i, _ in shown]
+
+
 class CountingTable(KeyedTable):
     """Counts the lines Textual asks for: what an update costs the screen."""
 

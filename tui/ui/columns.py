@@ -128,7 +128,7 @@ STATE_STYLE = {
 # fold (the full values are in the detail pane); at last UP goes. `w` shows them all.
 GIVING_WAY: dict[str, dict[str, Any]] = {
     "NAME": {"min_width": 12},
-    "STATE": {"width": max(map(len, STATE_STYLE))},
+    "STATE": {"width": max(map(len, STATE_STYLE)), "min_width": len("running")},
     "NETWORKS": {"drop": 2, "max_width": 24, "fold": abbreviate},
     "MAC": {"drop": 1},
     "PORTS": {"min_width": 10, "max_width": 40, "fold": abbreviate},
@@ -145,7 +145,8 @@ RATE_COLUMNS = (
     Column("rx", "RX", drop=LAST_RESORT, steady=True),
     Column("tx", "TX", drop=LAST_RESORT, steady=True),
 )
-ENGINE_COLUMN = Column("engine", "ENGINE")
+# A long label (an address) may be cut short: the header and the detail name it in full.
+ENGINE_COLUMN = Column("engine", "ENGINE", min_width=8)
 
 
 def containers_columns(several: bool) -> list[Column]:
