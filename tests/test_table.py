@@ -291,6 +291,12 @@ def test_an_engine_named_by_a_long_address_does_not_push_the_table_past_80_colum
     shown = layout(columns, natural, 80, wide=False)
     assert total([w for _, w in shown], range(len(shown))) <= 80
     assert "engine" in [columns[i].key for i, _ in shown]
+    # With room, the label is cut last: the other columns fold first (two hosts of one
+    # subnet differ in their last digits).
+    cells["engine"] = "10.254.36.122:2376"
+    natural = [natural_width(c, len(cells.get(c.key, ""))) for c in columns]
+    widths = {columns[i].key: w for i, w in layout(columns, natural, 100, wide=False)}
+    assert widths["engine"] == len("10.254.36.122:2376") and widths["ports"] < len(cells["ports"])
 
 
 class CountingTable(KeyedTable):

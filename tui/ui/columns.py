@@ -34,6 +34,7 @@ class Column:
     ``width``: at least this wide, whatever its cells: a column of a few known words (a
     container's state) keeps the width of the longest, so that none of them shifts every
     column (a container being removed is ``removing`` for a moment).
+    ``gives_last``: narrowed only once the other columns are down to their minimum.
     ``steady``: the values change every second (the rates): the column widens at once but
     narrows only once its widest value is long gone, so that the columns do not shift
     (every line drawn again) at every change.
@@ -47,6 +48,7 @@ class Column:
     fold: Callable[[str, int], str] | None = None
     width: int = 0
     steady: bool = False
+    gives_last: bool = False
 
 
 Layout = tuple[tuple[int, int], ...]  # (column index, width) of each column shown
@@ -64,12 +66,17 @@ def _folded(
     from the one with the most to give (the rightmost of equals)."""
     widths = list(natural)
     excess = total(widths, shown) - room
-    while excess > 0:
-        slack, i = max((widths[i] - (columns[i].min_width or widths[i]), i) for i in shown)
-        if slack <= 0:
-            break
-        widths[i] -= 1
-        excess -= 1
+    for last in (False, True):  # the columns that give last wait for the others' minimum
+        while excess > 0:
+            slack, i = max(
+                ((widths[i] - (columns[i].min_width or widths[i]), i)
+                 for i in shown if columns[i].gives_last == last),
+                default=(0, -1),
+            )  # fmt: skip
+            if slack <= 0:
+                break
+            widths[i] -= 1
+            excess -= 1
     return widths
 
 
@@ -145,8 +152,9 @@ RATE_COLUMNS = (
     Column("rx", "RX", drop=LAST_RESORT, steady=True),
     Column("tx", "TX", drop=LAST_RESORT, steady=True),
 )
-# A long label (an address) may be cut short: the header and the detail name it in full.
-ENGINE_COLUMN = Column("engine", "ENGINE", min_width=8)
+# A long label (an address) is cut short last of all: the header and the detail name it
+# in full.
+ENGINE_COLUMN = Column("engine", "ENGINE", min_width=8, gives_last=True)
 
 
 def containers_columns(several: bool) -> list[Column]:
