@@ -47,11 +47,11 @@ from tui.ui.columns import PADDING, Column, fit, layout, marked, natural_width, 
 
 Cell = str | Text
 LINE_CACHE = 128
-# How long a steady column (the rates) keeps the width of a value no longer shown.
-STEADY_SECONDS = 60.0
 """Lines drawn kept, beyond twice the table's height (what is on screen, and as much again
 to scroll back to). A line is a few kB of Strip and Segments (and Textual's caches in each
 Strip): only what may be shown again is worth keeping."""
+# How long a steady column (the rates) keeps the width of a value no longer shown.
+STEADY_SECONDS = 60.0
 
 
 def _signature(cell: Cell) -> Any:
