@@ -109,15 +109,19 @@ async def test_an_event_builds_again_only_the_rows_it_touched(monkeypatch):
         await until(pilot, lambda: app.state.synced and len(shown_names(app)) == 11)
         await pilot.pause()
         built.clear()
+
         # The owner that ndcap-chained joins is renamed: its row, and the joiner's (which
         # names it), are built again; the nine others are not.
-        sidecar = next(k for k, c in app.state.containers.items() if c.name == "ndcap-sidecar")
-        doc = copy.deepcopy(backend.containers[sidecar])
-        doc["Name"] = "/zz-sidecar"
-        backend.containers[sidecar] = doc
-        backend.push(container_event("rename", sidecar))
-        await until(pilot, lambda: "zz-sidecar" in shown_names(app))
-        await pilot.pause()
+        async def rename(name: str, new: str) -> None:
+            cid = next(k for k, c in app.state.containers.items() if c.name == name)
+            doc = copy.deepcopy(backend.containers[cid])
+            doc["Name"] = f"/{new}"
+            backend.containers[cid] = doc
+            backend.push(container_event("rename", cid))
+            await until(pilot, lambda: new in shown_names(app))
+            await pilot.pause()
+
+        await rename("ndcap-sidecar", "zz-sidecar")
         assert sorted(set(built)) == ["ndcap-chained", "zz-sidecar"]
         table = app.query_one(ContainersTab).table
         chained = next(k for k in table.order if str(table.get_row(k)[1]) == "ndcap-chained")
@@ -132,13 +136,7 @@ async def test_an_event_builds_again_only_the_rows_it_touched(monkeypatch):
             return real_inputs(state, container)
 
         monkeypatch.setattr(containers_tab, "row_inputs", counting_inputs)
-        plain = next(k for k, c in app.state.containers.items() if c.name == "ndcap-specific")
-        doc = copy.deepcopy(backend.containers[plain])
-        doc["Name"] = "/zz-specific"
-        backend.containers[plain] = doc
-        backend.push(container_event("rename", plain))
-        await until(pilot, lambda: "zz-specific" in shown_names(app))
-        await pilot.pause()
+        await rename("ndcap-specific", "zz-specific")
         assert set(read) == {"zz-specific"}
         # Uptimes, in words, age: the clock builds again the rows whose words changed.
         built.clear()
