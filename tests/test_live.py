@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -240,3 +241,47 @@ async def test_the_engines_events_do_not_wait_for_the_plumbing_read():
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+class Restarting(FakeBackend):
+    """An engine that starts a container while it answers that container's inspect: the
+    answer says ``exited``, and the ``start`` event is on its way as the answer comes."""
+
+    def __init__(self, yields: int) -> None:
+        super().__init__()
+        self.yields = yields
+        self.target = next(c for c in self.containers.values() if c["State"]["Running"])
+        self.restarting = False
+
+    async def inspect_container(self, ref: str):
+        if not (self.restarting and ref == self.target["Id"]):
+            return await super().inspect_container(ref)
+        self.restarting = False
+        answer = copy.deepcopy(self.target)
+        answer["State"].update(Status="exited", Running=False, Pid=0)
+        self.push(container_event("start", ref))
+        for _ in range(self.yields):
+            await asyncio.sleep(0)
+        return answer
+
+
+async def test_an_event_that_comes_as_a_read_ends_reads_the_container_again():
+    """An event told while the read it would wait for is ending must not be dropped with
+    that read's bookkeeping: the restarted container stayed ``exited`` (test_actions_engine
+    saw it now and then on a loaded machine)."""
+    for yields in range(8):
+        backend = Restarting(yields)
+        live = Live(backend)
+        task = asyncio.create_task(live.run())
+        try:
+            await until(lambda live=live: live.state.connection.link is Link.LIVE)
+            cid = backend.target["Id"]
+            backend.restarting = True
+            backend.push(container_event("die", cid))
+            await until(lambda backend=backend: not backend.restarting)
+            try:
+                await until(lambda live=live, cid=cid: live.state.containers[cid].running, 2)
+            except TimeoutError:
+                raise AssertionError(f"left exited ({yields} steps)") from None
+        finally:
+            task.cancel()

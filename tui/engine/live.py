@@ -384,13 +384,16 @@ class Live:
             self._spawn(self._summary_into_state(cid))
         task = asyncio.get_running_loop().create_task(self._inspect_into_state(cid, event))
         self._inflight[cid] = task
-        task.add_done_callback(lambda _t, cid=cid: self._settled(cid))
 
     def _settled(self, cid: str) -> None:
-        self._inflight.pop(cid, None)
-        self._destroyed.discard(cid)
-        self._again.discard(cid)
-        self._waiting.pop(cid, None)
+        """The read of ``cid`` is over: said in the read's own last step, not in a done
+        callback, which runs a step later, when an event handled in between would have
+        joined the read that was ending and been dropped with it."""
+        if self._inflight.get(cid) is asyncio.current_task():
+            del self._inflight[cid]
+            self._destroyed.discard(cid)
+            self._again.discard(cid)
+            self._waiting.pop(cid, None)
 
     async def _summary_into_state(self, cid: str) -> None:
         with contextlib.suppress(EngineError):
@@ -422,29 +425,30 @@ class Live:
 
     async def _inspect_into_state(self, cid: str, event: Event | None = None) -> None:
         events = [event] if event is not None else []
-        while True:
-            try:
-                doc = await self._inspect(cid)
-            except EngineError:
-                # The session is ending (the next one resyncs), or the engine refused this
-                # one read: its row stays as it was until the container's next event.
+        try:
+            while True:
+                try:
+                    doc = await self._inspect(cid)
+                except EngineError:
+                    # The session is ending (the next one resyncs), or the engine refused
+                    # this one read: its row stays as it was until the container's next event.
+                    return
+                if cid in self._destroyed:
+                    return
+                # Each answer is shown at once, even when a newer event asks for another
+                # read: an inspect can wait on the engine's lock while a container starts.
+                container = parse_container(doc) if doc is not None else None
+                if container is not None:
+                    container = self._netns(container)
+                self.apply(ContainerSeen(container) if container else ContainerGone(cid))
+                for done in events:
+                    self._applied(done)
+                if cid not in self._again:
+                    return
                 self._again.discard(cid)
-                self._waiting.pop(cid, None)
-                return
-            if cid in self._destroyed:
-                return
-            # Each answer is shown at once, even when a newer event asks for another
-            # read: an inspect can wait on the engine's lock while a container starts.
-            container = parse_container(doc) if doc is not None else None
-            if container is not None:
-                container = self._netns(container)
-            self.apply(ContainerSeen(container) if container else ContainerGone(cid))
-            for done in events:
-                self._applied(done)
-            if cid not in self._again:
-                return
-            self._again.discard(cid)
-            events = self._waiting.pop(cid, [])
+                events = self._waiting.pop(cid, [])
+        finally:
+            self._settled(cid)
 
     async def _refresh_network(self, event: Event) -> None:
         with contextlib.suppress(EngineError):
