@@ -20,6 +20,7 @@ from tui.core.model import (
     CounterSample,
     Detail,
     Endpoint,
+    HostFacts,
     KernelView,
     Network,
     Subnet,
@@ -285,3 +286,39 @@ async def test_an_event_that_comes_as_a_read_ends_reads_the_container_again():
                 raise AssertionError(f"left exited ({yields} steps)") from None
         finally:
             task.cancel()
+
+
+class StartingEngine(LocalEngine):
+    """A local engine whose read of a starting container waits on its start."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = asyncio.Event()
+        self.starting: str | None = None
+
+    async def inspect_container(self, ref):
+        if ref == self.starting:
+            await self.started.wait()
+        return await super().inspect_container(ref)
+
+
+async def test_the_hosts_sockets_are_read_after_the_container_that_opened_them():
+    """A docker-proxy read before its container's binding would be a host process holding
+    the port (a collision told for a moment): the host's read waits for the container's."""
+    backend, reads = StartingEngine(), []
+    live = Live(backend, read_host=lambda: reads.append(1) or HostFacts(), sample_interval=0)
+    task = asyncio.get_running_loop().create_task(live.run())
+    try:
+        await until(lambda: live.state.connection.link is Link.LIVE and reads)
+        before = len(reads)
+        backend.starting = next(iter(backend.containers))
+        backend.push(container_event("start", backend.starting))
+        await asyncio.sleep(live_module.HOST_READS_WAIT / 2)
+        assert len(reads) == before, "the sockets were read before the container"
+        backend.started.set()
+        await until(lambda: len(reads) > before)
+    finally:
+        backend.started.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

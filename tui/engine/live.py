@@ -88,6 +88,7 @@ BACKOFF = (0.5, 1.0, 2.0, 3.0, 5.0)
 # How often a local engine is asked, during a backoff, whether it is back.
 PROBE_SECONDS = 0.25
 HOST_FACTS_INTERVAL = 10.0
+HOST_READS_WAIT = 2.0
 SINCE_MARGIN = 1.0
 # Together under 10 s: how long a dead link may look live.
 QUIET_SECONDS = 4.0
@@ -459,6 +460,13 @@ class Live:
 
     # the host's own facts (listeners, addresses) ---------------------------
 
+    async def _reads_done(self) -> None:
+        """Wait (a little) for the container reads under way: a docker-proxy seen before
+        its container's binding would be told as a host process holding the port."""
+        reads = list(self._inflight.values())
+        if reads:
+            await asyncio.wait(reads, timeout=HOST_READS_WAIT)
+
     async def _refresh_host(self) -> None:
         if self._read_host is not None:
             self.apply(HostSeen(await asyncio.to_thread(self._read_host)))
@@ -473,6 +481,7 @@ class Live:
                 async with asyncio.timeout(HOST_FACTS_INTERVAL):  # not wait_for: see _next
                     await self._host_due.wait()
                 await asyncio.sleep(0.3)  # let a starting process bind its ports
+                await self._reads_done()
             self._host_due.clear()
             try:
                 await self._refresh_host()
