@@ -28,7 +28,7 @@ from tui.core.rows import (
 from tui.core.state import HostState
 from tui.ui.columns import container_cells, containers_columns, rate_pieces
 from tui.ui.engines import Engines, EngineState
-from tui.ui.marks import container_notes
+from tui.ui.marks import DetailLine, container_notes
 from tui.ui.widgets.pane import update_pane
 from tui.ui.widgets.table import KeyedTable
 from tui.ui.widgets.table_tab import TableTab
@@ -191,6 +191,7 @@ class ContainersTab(TableTab):
             {},
         )
         self._detail_shown: Text | None = None
+        self._notes: tuple[object, object, object, list[DetailLine]] | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_filter()
@@ -426,6 +427,17 @@ class ContainersTab(TableTab):
             order = (sort_key(self.sort_field, row, c, 0.0), engine.index)
         return _Built(engine.index, made, mark, row, cells, order, (), None, cells)
 
+    def _notes_of(self, cid: str) -> list[DetailLine]:
+        """The container's collisions, findings and refusal: walked again only when the
+        selection or what the analyses say changed, not at every sample of the rates
+        (the findings are O(containers))."""
+        conflicts, findings, refusals = self._analyses
+        said = (cid, refusals.get(cid))
+        known = self._notes
+        if known is None or known[:3] != (said, conflicts, findings):  # identical: at once
+            known = self._notes = (said, conflicts, findings, container_notes(cid, *self._analyses))
+        return known[3]
+
     def _show_detail(self) -> None:
         found = self.row(self.table.selected_key)
         if found is None:
@@ -437,7 +449,7 @@ class ContainersTab(TableTab):
             lines = [
                 *([("engine", engine.label)] if self._several else []),
                 *describe(engine.state, container, self._now()),
-                *container_notes(container.id, *self._analyses),
+                *self._notes_of(container.id),
             ]
             for label, value in lines:
                 # At least one space: an interface name may be longer than the column.
