@@ -118,6 +118,13 @@ def _rated(built: _Built, state: HostState, c: Container, sort_field: str) -> _B
     return _Built(b.engine, b.made, b.mark, b.row, b.cells, order, rated, rates, shown)
 
 
+def _aged(built: _Built, up: str) -> _Built:
+    """The row with other uptime words: UP is the last cell before the rates."""
+    cells = (*built.cells[:-1], up)
+    shown = (*cells, *built.shown[len(built.cells) :])
+    return built._replace(row=built.row._replace(up=up), cells=cells, shown=shown)
+
+
 class _Walk(NamedTuple):
     """What an engine's rows were last built from, besides each container's own."""
 
@@ -324,13 +331,14 @@ class ContainersTab(TableTab):
         self._show_detail()
 
     def age_rows(self, now: datetime) -> None:
-        """Build again at the next refresh the rows whose uptime, in words, has aged by
-        ``now`` (``5 minutes`` for a few minutes): a few rows, not all of them."""
-        self._built = {
-            key: built
-            for key, built in self._built.items()
-            if format_uptime(built.made[0], now) == built.row.up
-        }
+        """Give the rows whose uptime, in words, has aged by ``now`` (``5 minutes`` for a
+        few minutes) their new words, at the next refresh: the UP cell alone, since
+        nothing else of a row reads the clock (a fleet started at once ages in step:
+        every row at the same tick)."""
+        for key, built in self._built.items():
+            up = format_uptime(built.made[0], now)
+            if up != built.row.up:
+                self._built[key] = _aged(built, up)
 
     def _engine_rows(
         self,
