@@ -68,7 +68,9 @@ def translate(exc: BaseException, endpoint: str) -> EngineError:
                 "'docker' group (sudo usermod -aG docker $USER, then log in again)"
             )
         return EngineUnavailable(f"no Docker engine answers at {endpoint}")
-    if isinstance(exc, TimeoutError):
+    # Ours ran out (no errno); the kernel's ETIMEDOUT (TCP keepalive, retransmissions
+    # given up) is a lost link, told below.
+    if isinstance(exc, TimeoutError) and exc.errno is None:
         return EngineUnavailable(f"the engine at {endpoint} did not answer in time")
     if isinstance(exc, PermissionError):
         return EnginePermissionDenied(f"permission denied on {endpoint}")
@@ -231,7 +233,7 @@ class DockerBackend:
             error = await self._in_words(exc, translate(exc, self.where))
             if isinstance(error, EngineUnavailable):
                 for shared in used:
-                    await self._drop_pool(shared)
+                    self._drop_lost(shared)
             if error is exc:
                 raise
             raise error from exc
@@ -435,15 +437,16 @@ class DockerBackend:
         params = {"force": "0", "noprune": "0"}
         await self._act("DELETE", f"images/{ref}", params, long=False)
 
-    async def _drop_pool(self, pool: Pool) -> None:
-        """Close the shared pool, if ``pool`` still is it (else it was dropped already)."""
+    def _drop_lost(self, pool: Pool) -> None:
+        """Cut the shared pool, if ``pool`` still is it (else it was dropped already)."""
         if self._pool is pool:
             self._pool = None
-            await pool.close()
+            pool.abort()
 
     async def close(self) -> None:
         if self._pool is not None:
-            await self._drop_pool(self._pool)
+            pool, self._pool = self._pool, None
+            await pool.close()
         for pool in list(self._streams):
             self._streams.discard(pool)
             await pool.close()

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 IDLE_LIMIT = 16
 _IDEMPOTENT = frozenset({"GET", "HEAD"})
 _CHUNK = 65536
+# How long closing a pool waits for its connections' TLS shutdown.
+CLOSE_SECONDS = 1.0
 
 
 class ConnectError(OSError):
@@ -243,15 +245,31 @@ class Pool:
             self._give_back(connection, answer)
 
     async def close(self) -> None:
-        """Close the idle connections; those in use are closed when given back."""
+        """Close the idle connections; those in use are closed when given back.
+
+        A TLS connection waits for the engine's word that it closed too; over a dead
+        link that never comes (asyncio would wait 30 s), so the wait is bounded, then
+        the connections still open are cut."""
+        self._closed = True
+        pending, self._idle = self._idle, []
+        for connection in pending:
+            connection.close()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_SECONDS):
+                while pending:
+                    with contextlib.suppress(OSError):  # a shutdown the engine cut short
+                        await pending[0].writer.wait_closed()
+                    pending.pop(0)
+        for connection in pending:
+            connection.writer.transport.abort()
+
+    def abort(self) -> None:
+        """Cut every idle connection at once, no TLS goodbye: the engine is lost (its
+        connections may be half-open), nothing is waited for."""
         self._closed = True
         idle, self._idle = self._idle, []
         for connection in idle:
-            connection.close()
-        for connection in idle:
-            # OSError: a TLS shutdown the engine did not wait for.
-            with contextlib.suppress(OSError):
-                await connection.writer.wait_closed()
+            connection.writer.transport.abort()
 
 
 class _ClosedWhileIdle(Exception):
