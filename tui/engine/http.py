@@ -24,7 +24,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
@@ -71,7 +71,7 @@ class Answer:
     _remaining: int | None  # Content-Length left to read; None: chunked or to EOF
     _chunked: bool
     _complete: bool = False
-    _keep_alive: bool = field(default=True)
+    _keep_alive: bool = True
 
     @property
     def socket(self) -> socket.socket | None:
@@ -97,7 +97,7 @@ class Answer:
                     yield await reader.readexactly(size)
                     if await reader.readexactly(2) != b"\r\n":
                         raise ProtocolError("a chunk of the engine's answer is not ended by CRLF")
-                while await reader.readline() not in (b"\r\n", b"\n"):  # the trailers
+                while await _line(reader) not in (b"\r\n", b"\n"):  # the trailers
                     if reader.at_eof():
                         raise ProtocolError("the engine's answer ended in its trailers")
             elif self._remaining is not None:
@@ -138,8 +138,16 @@ class Answer:
             yield pending
 
 
+async def _line(reader: asyncio.StreamReader) -> bytes:
+    """A line of the answer's head or of its chunks' framing, bounded (64 KiB)."""
+    try:
+        return await reader.readline()
+    except ValueError as exc:  # asyncio's LimitOverrunError, as readline reports it
+        raise ProtocolError("a line of the engine's answer is too long") from exc
+
+
 async def _chunk_size(reader: asyncio.StreamReader) -> int:
-    line = await reader.readline()
+    line = await _line(reader)
     digits = line.split(b";", 1)[0].strip()
     try:
         return int(digits, 16)
@@ -187,6 +195,7 @@ class Pool:
         return _Connection(reader, writer)
 
     def _take(self) -> _Connection | None:
+        # The last given back first: the least likely to have been closed by the engine.
         while self._idle:
             connection = self._idle.pop()
             if not connection.reader.at_eof() and not connection.writer.is_closing():
@@ -196,9 +205,12 @@ class Pool:
         return None
 
     def _give_back(self, connection: _Connection, answer: Answer | None) -> None:
-        if (
-            answer is not None
-            and answer.reusable
+        if answer is None or not answer._complete:
+            # In the middle of an answer (a failure, a timeout, a reader that stopped):
+            # cut, no TLS goodbye to wait for on a link that may be dead.
+            connection.writer.transport.abort()
+        elif (
+            answer.reusable
             and not self._closed
             and len(self._idle) < IDLE_LIMIT
             and not connection.writer.is_closing()
@@ -281,7 +293,7 @@ async def _exchange(connection: _Connection, method: str, request: bytes) -> Ans
     try:
         writer.write(request)
         await writer.drain()
-        status_line = await reader.readline()
+        status_line = await _line(reader)
     except (ConnectionResetError, BrokenPipeError):
         if connection.reused:
             raise _ClosedWhileIdle from None
@@ -295,7 +307,7 @@ async def _exchange(connection: _Connection, method: str, request: bytes) -> Ans
     if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
         raise ProtocolError(f"the engine's answer has no HTTP status line: {status_line[:60]!r}")
     headers: dict[str, str] = {}
-    while (line := await reader.readline()) not in (b"\r\n", b"\n"):
+    while (line := await _line(reader)) not in (b"\r\n", b"\n"):
         if not line:
             raise ProtocolError("the engine's answer ended in its headers")
         name, colon, value = line.decode("latin-1").partition(":")
