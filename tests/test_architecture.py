@@ -21,7 +21,7 @@ def test_importing_the_whole_core_loads_no_ui_and_no_engine_client():
         "import sys\n"
         + "".join(f"import {m}\n" for m in CORE_MODULES)
         + "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'textual', 'aiodocker', 'aiohttp', 'docker'} or m.startswith(('tui.ui', 'tui.engine')))\n"
+        "{'textual', 'docker'} or m.startswith(('tui.ui', 'tui.engine')))\n"
         "print(','.join(bad))\n"
     )
     done = subprocess.run(
@@ -98,64 +98,18 @@ def test_no_override_of_an_underscored_textual_method():
     assert found == []
 
 
-def _underscored_names_of_aiodocker() -> set[str]:
-    """Every ``_name`` (one underscore) the installed aiodocker defines: its private
-    functions, methods, attributes and module globals."""
-    import aiodocker
-
-    names: set[str] = set()
-    for path in Path(aiodocker.__file__).parent.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                names.add(node.name)
-            elif isinstance(node, ast.Attribute):
-                names.add(node.attr)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-    return {n for n in names if n.startswith("_") and not n.startswith("__")}
-
-
-def _private_aiodocker_uses(tree: ast.Module, private: set[str]) -> list[tuple[int, str]]:
-    """``x._name`` where ``_name`` is one of aiodocker's privates and ``x`` is not our own
-    ``self``/``cls``; and imports of aiodocker's private modules or names."""
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in private:
-            if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
-                found.append((node.lineno, node.attr))
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "aiodocker":
-            names = [node.module or "", *(alias.name for alias in node.names)]
-            found += [(node.lineno, n) for n in names if _private(n)]
-        elif isinstance(node, ast.Import):
-            found += [
-                (node.lineno, alias.name)
-                for alias in node.names
-                if alias.name.split(".")[0] == "aiodocker" and _private(alias.name)
-            ]
-    return found
-
-
-def test_no_private_of_aiodocker_is_used():
-    """aiodocker's public API only: a private one (``docker._query_json``) may change or
-    go in any release without a word."""
-    private = _underscored_names_of_aiodocker()
-    # The check itself catches what it is for, however the client is reached.
-    sample = ast.parse(
-        "async def f(client, docker):\n"
-        "    await docker._query_json('info')\n"
-        "    async with (await client())._query('events') as r: pass\n"
-        "from aiodocker.utils import _DecodeHelper\n"
-        "import aiodocker._flow_control_queue\n"
+def test_the_engine_client_imports_the_standard_library_only():
+    """tui.engine.http and the backend over it: no third-party package, and none of the
+    standard library's heavy HTTP modules (``http.client`` pulls in ``email``)."""
+    code = (
+        "import sys\nbefore = set(sys.modules)\nimport asyncio, ssl\n"
+        "base = set(sys.modules)\nimport tui.engine.docker\n"
+        "print(','.join(sorted(set(sys.modules) - base)))\n"
     )
-    assert sorted(name for _, name in _private_aiodocker_uses(sample, private)) == [
-        "_DecodeHelper",
-        "_query",
-        "_query_json",
-        "aiodocker._flow_control_queue",
-    ]
-    found = [
-        f"{path.relative_to(ROOT)}:{line} {name}"
-        for path, tree in _tui_sources()
-        for line, name in _private_aiodocker_uses(tree, private)
-    ]
-    assert found == []
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    loaded = done.stdout.strip().split(",")
+    outside = [m for m in loaded if m.split(".")[0] not in sys.stdlib_module_names | {"tui"}]
+    assert outside == []
+    assert not {"http.client", "email", "urllib.request"} & set(loaded)

@@ -67,7 +67,7 @@ class FakeEngine:
                 self.idle.discard(writer)
                 self.streaming.set()
                 return
-            if target.endswith("/version"):  # the client asks which API the engine speaks
+            if target.endswith("/version"):
                 status, body = b"200 OK", b'{"ApiVersion": "1.43", "Version": "24.0.0"}'
             else:
                 status, body = b"404 Not Found", b'{"message": "no such container"}'
@@ -120,23 +120,3 @@ async def test_a_read_that_loses_the_engine_leaves_the_event_stream_to_end_by_it
     finally:
         await stream.aclose()
         await backend.close()
-
-
-def test_aiohttp_loads_no_system_ca_and_the_environment_is_left_as_it_was():
-    """Its contexts for public servers would hold every CA of the system (2 MiB); an
-    engine over TLS has a context of its own (tests/test_remote_engines.py)."""
-    import subprocess
-    import sys
-
-    probe = (
-        "import os; from tui.engine.docker import _aio; _aio();"
-        "import aiohttp.connector as c;"
-        "print(c._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'],"
-        " os.environ.get('SSL_CERT_FILE'), os.environ.get('SSL_CERT_DIR'))"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "SSL_CERT_DIR"}
-    env["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt"
-    out = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert out == ["0", "/etc/ssl/certs/ca-certificates.crt", "None"]

@@ -13,7 +13,7 @@ from tui.core.backend import EngineError
 from tui.engine.endpoint import EndpointError, EngineEndpoint, resolve_endpoints
 
 # Imported when used: the dashboard paints its first rows before any of them (asyncio
-# alone is a few tens of milliseconds), and aiodocker is a third of a second.
+# alone is a few tens of milliseconds).
 if TYPE_CHECKING:
     from tui.core.state import HostState
     from tui.engine.docker import DockerBackend

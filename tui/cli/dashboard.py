@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace) -> int:
     endpoints = chosen_endpoints(args)
-    # The local engines read while Textual and aiodocker import: their first rows come
+    # The local engines read while Textual and asyncio import: their first rows come
     # sooner. One ``news`` for all: the first paint waits for whichever answers first.
     news = threading.Condition()
     first_reads = [FirstRead.of(endpoint.url, news) for endpoint in endpoints]

@@ -1,16 +1,14 @@
-"""The real engine, through aiodocker. Thin: JSON in, JSON out, errors translated."""
+"""The real engine, over our HTTP client (tui.engine.http). Thin: JSON in, JSON out,
+errors translated."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import os
 import socket
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from tui.core.backend import (
@@ -22,49 +20,14 @@ from tui.core.backend import (
     NotFound,
 )
 from tui.engine.endpoint import EngineEndpoint
+from tui.engine.http import Answer, ConnectError, Pool, ProtocolError
 from tui.engine.sshdial import SSHDialer
 
-if TYPE_CHECKING:
-    import aiodocker
-    import aiohttp
-
-
-# OpenSSL's own variables for where the system's CA certificates are.
-_CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR")
-
-
-def _aio() -> tuple[Any, Any]:
-    """aiodocker and aiohttp, imported at their first use: a third of a second that the
-    dashboard's first rows do not wait for (its first read needs neither).
-
-    At its import aiohttp makes two TLS contexts for public servers, loading every CA of
-    the system (144 here: 2 MiB of memory and tens of milliseconds). netdock never talks
-    to a public server: an engine over TLS is verified against its own CA, in a context
-    of its own (tui.engine.endpoint). So aiohttp is imported with no CA bundle to load.
-    """
-    if "aiohttp" not in sys.modules:
-        saved = {name: os.environ.get(name) for name in _CA_VARIABLES}
-        os.environ.update(dict.fromkeys(_CA_VARIABLES, os.devnull))
-        try:
-            import aiohttp
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    del os.environ[name]
-                else:
-                    os.environ[name] = value
-    import aiodocker
-    import aiohttp
-
-    return aiodocker, aiohttp
-
-
-def request_timeout(*, long: bool = False) -> aiohttp.ClientTimeout:
-    """A call that takes over 30 s is a hung engine, not a slow one; but stopping waits
-    out the container's own stop timeout (``long``), which may be longer."""
-    _, aiohttp = _aio()
-    return aiohttp.ClientTimeout(connect=5) if long else aiohttp.ClientTimeout(total=30, connect=5)
-
+# A call that takes over 30 s is a hung engine, not a slow one; but stopping waits out
+# the container's own stop timeout, and starting, removing, building and the event
+# stream may take longer too: those are bounded by the connect timeout only.
+TOTAL_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 5.0
 
 # The event stream's TCP connection is probed by the kernel after this many quiet seconds,
 # then every interval, and given up after so many unanswered probes: a stream whose
@@ -80,12 +43,10 @@ _KEEPALIVE_OPTIONS = (
 )
 
 
-def keep_alive(response: aiohttp.ClientResponse) -> tuple[str, int] | None:
-    """Turn on TCP keepalive for the response's connection; its local address, or None
+def keep_alive(answer: Answer) -> tuple[str, int] | None:
+    """Turn on TCP keepalive for the answer's connection; its local address, or None
     when it is not TCP (a unix socket, ssh's)."""
-    connection = response.connection
-    transport = connection.transport if connection is not None else None
-    sock = transport.get_extra_info("socket") if transport is not None else None
+    sock = answer.socket
     if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
         return None
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
@@ -97,27 +58,23 @@ def keep_alive(response: aiohttp.ClientResponse) -> tuple[str, int] | None:
 
 
 def translate(exc: BaseException, endpoint: str) -> EngineError:
-    """An aiodocker/aiohttp failure as one of ours, worded for the user."""
-    aiodocker, aiohttp = _aio()
+    """A failure of the HTTP client as one of ours, worded for the user."""
     if isinstance(exc, EngineError):
         return exc
-    if isinstance(exc, aiodocker.DockerError):
-        message = str(exc.message)
-        if exc.status == 404:
-            return NotFound(message, 404)
-        if exc.status == 900:
-            if "Permission denied" in message or "Errno 13" in message:
-                return EnginePermissionDenied(
-                    f"permission denied on {endpoint}: run as root, or add your user to the "
-                    "'docker' group (sudo usermod -aG docker $USER, then log in again)"
-                )
-            return EngineUnavailable(f"no Docker engine answers at {endpoint}")
-        return EngineRefused(message, exc.status)
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, ConnectError):
+        if isinstance(exc.__cause__, PermissionError):
+            return EnginePermissionDenied(
+                f"permission denied on {endpoint}: run as root, or add your user to the "
+                "'docker' group (sudo usermod -aG docker $USER, then log in again)"
+            )
+        return EngineUnavailable(f"no Docker engine answers at {endpoint}")
+    # Ours ran out (no errno); the kernel's ETIMEDOUT (TCP keepalive, retransmissions
+    # given up) is a lost link, told below.
+    if isinstance(exc, TimeoutError) and exc.errno is None:
         return EngineUnavailable(f"the engine at {endpoint} did not answer in time")
     if isinstance(exc, PermissionError):
         return EnginePermissionDenied(f"permission denied on {endpoint}")
-    if isinstance(exc, aiohttp.ClientError | OSError):
+    if isinstance(exc, OSError):
         return EngineUnavailable(f"lost the engine at {endpoint}: {exc}")
     raise exc
 
@@ -136,48 +93,77 @@ def _refusal(body: bytes, content_type: str) -> str:
 
 @asynccontextmanager
 async def _request(
-    docker: aiodocker.Docker,
+    pool: Pool,
     method: str,
     path: str,
     *,
     params: Mapping[str, str] | None = None,
-    timeout: aiohttp.ClientTimeout | None = None,
-) -> AsyncIterator[aiohttp.ClientResponse]:
-    """A call aiodocker has no public method for, on its public session and address.
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> AsyncIterator[Answer]:
+    """One call, its answer yielded when the engine accepted it; an error answer is
+    raised in the engine's words (NotFound for 404, else EngineRefused).
 
     Unversioned: the engine answers in its own API version, which is the one
-    aiodocker's ``api_version="auto"`` picks for its calls. Failures are raised as
-    aiodocker raises its own (``DockerError``, 900 for no connection), so ``translate``
-    sees one shape whichever way a call went.
+    aiodocker's ``api_version="auto"`` used to pick for its calls.
     """
-    aiodocker, aiohttp = _aio()
-    try:
-        response = await docker.session.request(
-            method,
-            f"{docker.docker_host}/{path}",
-            params=dict(params or {}),
-            timeout=timeout or request_timeout(),
-        )
-    except aiohttp.ClientConnectionError as exc:
-        raise aiodocker.DockerError(
-            900, f"cannot connect to the engine at {docker.docker_host} [{exc}]"
-        ) from exc
-    async with response:
-        if response.status >= 400:
-            body = await response.read()
-            raise aiodocker.DockerError(response.status, _refusal(body, response.content_type))
-        yield response
+    async with pool.request(
+        method, path, query=params, body=body, headers=headers, connect_timeout=CONNECT_TIMEOUT
+    ) as answer:
+        if answer.status >= 400:
+            message = _refusal(await answer.read(), answer.content_type)
+            if answer.status == 404:
+                raise NotFound(message, 404)
+            raise EngineRefused(message, answer.status)
+        yield answer
 
 
-async def _get_json(
-    docker: aiodocker.Docker, path: str, params: Mapping[str, str] | None = None
+async def _fetch(
+    pool: Pool,
+    method: str,
+    path: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    total: float | None = TOTAL_TIMEOUT,
 ) -> Any:
-    async with _request(docker, "GET", path, params=params) as response:
-        return await response.json()
+    """A call and its whole answer, JSON decoded (None for an empty body), within ``total``
+    seconds (None: the connect timeout only)."""
+    async with (
+        asyncio.timeout(total),
+        _request(pool, method, path, params=params, body=body, headers=headers) as answer,
+    ):
+        found = await answer.read()
+    if not found.strip():
+        return None
+    try:
+        return json.loads(found)
+    except ValueError as exc:
+        raise ProtocolError(f"the engine's answer is not JSON: {found[:60]!r}") from exc
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _build_failure(output: bytes) -> str | None:
+    """The error a build reported in its progress stream (its answer is 200 even then)."""
+    for line in output.splitlines():
+        try:
+            step = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(step, dict) and ("error" in step or "errorDetail" in step):
+            detail = step.get("errorDetail")
+            if isinstance(detail, dict) and detail.get("message"):
+                return str(detail["message"])
+            return str(step.get("error") or "the build failed")
+    return None
 
 
 class DockerBackend:
-    """``tui.core.backend.Backend`` over aiodocker."""
+    """``tui.core.backend.Backend`` over the Engine API."""
 
     def __init__(self, endpoint: EngineEndpoint) -> None:
         self._endpoint = endpoint
@@ -185,9 +171,8 @@ class DockerBackend:
         # one line at start (EndpointError), not a fault of the running pipeline.
         self._ssl = endpoint.ssl_context()
         self._ssh = SSHDialer(endpoint.url) if endpoint.scheme == "ssh" else None
-        self._docker: aiodocker.Docker | None = None
-        self._streams: set[aiodocker.Docker] = set()
-        self._importing: asyncio.Future[tuple[Any, Any]] | None = None
+        self._pool: Pool | None = None
+        self._streams: set[Pool] = set()
         self.stream_address: tuple[str, int] | None = None
         """The local address of the event stream's TCP connection (None: not TCP)."""
 
@@ -208,58 +193,49 @@ class DockerBackend:
         """The engine as the user named it, for error lines: the address, and its context."""
         return f"{self.endpoint} (context {self.name})" if self.name else self.endpoint
 
-    async def _client(self) -> aiodocker.Docker:
-        """The client the reads and actions share (made at the first call, and again after
+    async def _shared(self) -> Pool:
+        """The pool the reads and actions share (made at the first call, and again after
         a lost engine dropped it)."""
-        while (shared := self._docker) is None:
-            docker = await self._new_client()
-            if self._docker is None:
-                self._docker = docker
-                return docker
+        while (shared := self._pool) is None:
+            pool = await self._new_pool()
+            if self._pool is None:
+                self._pool = pool
+                return pool
             # Another call made one while this one waited; it may be dropped again while
             # this one closes its own, hence the loop (never None to the caller).
-            await docker.close()
+            await pool.close()
         return shared
 
-    async def _new_client(self) -> aiodocker.Docker:
-        # Imported off the loop (the first rows are on screen meanwhile), once for all
-        # the calls that wait on it.
-        if self._importing is None:
-            self._importing = asyncio.ensure_future(asyncio.to_thread(_aio))
-        aiodocker, _ = await self._importing
+    async def _new_pool(self) -> Pool:
+        # ssh: each connection to the dialer's local socket is an ssh process of its own;
+        # its failures are told there (SSHDialer.failure), in ssh's words.
         url = await self._ssh.start() if self._ssh is not None else self._endpoint.url
-        if self._ssl is not None:
-            # aiodocker speaks TLS to an https:// address only, whatever context it is given.
-            url = "https://" + url.split("://", 1)[1]
-        return aiodocker.Docker(url=url, ssl_context=self._ssl, timeout=request_timeout())
+        return Pool(url, self._ssl)
 
     @asynccontextmanager
-    async def _errors(self) -> AsyncIterator[Callable[[], Awaitable[aiodocker.Docker]]]:
-        """Translates a call's failure; yields how the call gets its client.
+    async def _errors(self) -> AsyncIterator[Callable[[], Awaitable[Pool]]]:
+        """Translates a call's failure; yields how the call gets its pool.
 
-        A lost engine drops the shared client the call itself used (its pooled
-        connections may be half-open: the next call starts afresh), and only while it
-        is still the shared one: never a newer client that a new session is using.
+        A lost engine drops the shared pool the call itself used (its idle connections
+        may be half-open: the next call starts afresh), and only while it is still the
+        shared one: never a newer pool that a new session is using.
         """
-        used: list[aiodocker.Docker] = []
+        used: list[Pool] = []
 
-        async def client() -> aiodocker.Docker:
-            docker = await self._client()
-            used.append(docker)
-            return docker
+        async def pool() -> Pool:
+            shared = await self._shared()
+            used.append(shared)
+            return shared
 
         try:
-            yield client
-        except Exception as exc:
-            aiodocker, aiohttp = _aio()
-            if not isinstance(
-                exc, aiodocker.DockerError | aiohttp.ClientError | OSError | TimeoutError
-            ):
-                raise
+            yield pool
+        except (EngineError, OSError) as exc:  # TimeoutError and the client's are OSErrors
             error = await self._in_words(exc, translate(exc, self.where))
             if isinstance(error, EngineUnavailable):
-                for docker in used:
-                    await self._drop_client(docker)
+                for shared in used:
+                    self._drop_lost(shared)
+            if error is exc:
+                raise
             raise error from exc
 
     async def _in_words(self, exc: BaseException, error: EngineError) -> EngineError:
@@ -269,7 +245,7 @@ class DockerBackend:
             if self._ssh is not None and self._ssh.failure:
                 return EngineUnavailable(f"ssh to {self.where} failed: {self._ssh.failure}")
             if self._endpoint.tls is not None and self._ssl is not None:
-                # Imported when a TLS call failed: ssl is not needed before.
+                # Imported when a TLS call failed: it is not needed before.
                 from tui.engine.tlsfailure import handshake, timed_out, tls_failure
 
                 parts = urlsplit(self.endpoint)
@@ -288,67 +264,70 @@ class DockerBackend:
             )
         return error
 
-    async def _call(self, call: Callable[[aiodocker.Docker], Awaitable[Any]]) -> Any:
-        """``call`` on the shared client, its failure translated."""
-        async with self._errors() as client:
-            return await call(await client())
+    async def _call(self, call: Callable[[Pool], Awaitable[Any]]) -> Any:
+        """``call`` on the shared pool, its failure translated."""
+        async with self._errors() as pool:
+            return await call(await pool())
 
-    async def _or_none(self, call: Callable[[aiodocker.Docker], Awaitable[Any]]) -> JSON | None:
+    async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        return await self._call(lambda pool: _fetch(pool, "GET", path, params=params))
+
+    async def _or_none(self, path: str, params: Mapping[str, str] | None = None) -> JSON | None:
         """An inspect: None when the object is gone."""
         try:
-            found = await self._call(call)
+            found = await self._get(path, params)
         except NotFound:
             return None
         return found if isinstance(found, dict) else None
 
+    async def _act(
+        self, method: str, path: str, params: Mapping[str, str] | None = None, *, long: bool
+    ) -> Any:
+        """An action; ``long``: one that may outlast a read's 30 s (it waits on the
+        container), bounded by the connect timeout only."""
+        total = None if long else TOTAL_TIMEOUT
+        return await self._call(lambda pool: _fetch(pool, method, path, params=params, total=total))
+
     async def ping(self, timeout: float) -> None:
         """``/_ping``, answered within ``timeout`` seconds, else EngineUnavailable."""
-        _, aiohttp = _aio()
 
-        async def ping(docker: aiodocker.Docker) -> None:
-            limit = aiohttp.ClientTimeout(total=timeout)
-            async with _request(docker, "GET", "_ping", timeout=limit) as response:
-                await response.read()
+        async def ping(pool: Pool) -> None:
+            async with asyncio.timeout(timeout), _request(pool, "GET", "_ping") as answer:
+                await answer.read()
 
         await self._call(ping)
 
     async def version(self) -> JSON:
-        # Unversioned (aiodocker's ``version()`` is not): it must answer whatever API
-        # version the engine speaks.
-        found = await self._call(lambda docker: _get_json(docker, "version"))
+        # Unversioned, as every call: it must answer whatever API version the engine speaks.
+        found = await self._get("version")
         return found if isinstance(found, dict) else {}
 
     async def info(self) -> JSON:
-        found = await self._call(lambda docker: docker.system.info())
-        return dict(found) if isinstance(found, Mapping) else {}
+        found = await self._get("info")
+        return found if isinstance(found, dict) else {}
 
     async def list_containers(self, ids: Sequence[str] = ()) -> list[JSON]:
-        # Ours: aiodocker's ``containers.list`` wraps each summary in an object that
-        # does not give the document back.
         params = {"all": "1"}
         if ids:
             params["filters"] = json.dumps({"id": list(ids)})
-        found = await self._call(lambda docker: _get_json(docker, "containers/json", params))
+        found = await self._get("containers/json", params)
         return found if isinstance(found, list) else []
 
     async def inspect_container(self, ref: str) -> JSON | None:
-        return await self._or_none(lambda docker: docker.containers.container(ref).show())
+        return await self._or_none(f"containers/{ref}/json")
 
     async def container_stats(self, ref: str) -> JSON | None:
-        # Ours: aiodocker's ``stats(stream=False)`` cannot ask for ``one-shot``, without
-        # which the engine waits for a second reading of its stats collector (about 2 s).
+        # ``one-shot``: else the engine waits for a second reading of its stats collector
+        # (about 2 s).
         params = {"stream": "false", "one-shot": "true"}
-        return await self._or_none(
-            lambda docker: _get_json(docker, f"containers/{ref}/stats", params)
-        )
+        return await self._or_none(f"containers/{ref}/stats", params)
 
     async def list_networks(self) -> list[JSON]:
-        found = await self._call(lambda docker: docker.networks.list())
+        found = await self._get("networks")
         return found if isinstance(found, list) else []
 
     async def inspect_network(self, ref: str) -> JSON | None:
-        # Ours: aiodocker's ``networks.get`` inspects, then drops the document.
-        return await self._or_none(lambda docker: _get_json(docker, f"networks/{ref}"))
+        return await self._or_none(f"networks/{ref}")
 
     async def events(
         self, since: str | None, filters: Mapping[str, Sequence[str]], until: str | None = None
@@ -358,23 +337,19 @@ class DockerBackend:
             params["since"] = since
         if until is not None:
             params["until"] = until
-        # A client of its own: a failed read drops the shared client, and closing that
-        # under a waiting stream would leave the stream hung, neither fed nor ended (and
-        # a ping on a fresh connection to a restarted engine would pass). Its own
-        # connection ends with the engine, or when the session stops reading it.
-        # Read here, not through ``docker.events``: that one runs in a task of its own,
-        # ends without saying why, and turns each event's time into a datetime.
-        async with self._errors() as client:
-            # A lost stream drops the shared client of its time too, if still current.
-            await client()
-            docker = await self._new_client()
-            self._streams.add(docker)
+        # A pool of its own: a failed read drops the shared pool, and closing that under
+        # a waiting stream would leave the stream hung, neither fed nor ended (and a ping
+        # on a fresh connection to a restarted engine would pass). Its own connection
+        # ends with the engine, or when the session stops reading it.
+        async with self._errors() as pool:
+            # A lost stream drops the shared pool of its time too, if still current.
+            await pool()
+            own = await self._new_pool()
+            self._streams.add(own)
             try:
-                async with _request(
-                    docker, "GET", "events", params=params, timeout=request_timeout(long=True)
-                ) as response:
-                    self.stream_address = keep_alive(response)
-                    async for line in response.content:
+                async with _request(own, "GET", "events", params=params) as answer:
+                    self.stream_address = keep_alive(answer)
+                    async for line in answer.lines():
                         if not line.strip():
                             continue
                         try:
@@ -384,89 +359,96 @@ class DockerBackend:
                         if isinstance(event, dict):
                             yield event
             finally:
-                self._streams.discard(docker)
-                await docker.close()
+                self._streams.discard(own)
+                await own.close()
 
     # actions -------------------------------------------------------------
 
     async def start_container(self, ref: str) -> None:
-        # Ours: aiodocker's ``start`` takes no timeout, and a start may take longer than
-        # a read may (see request_timeout).
-        async def start(docker: aiodocker.Docker) -> None:
-            long = request_timeout(long=True)
-            async with _request(docker, "POST", f"containers/{ref}/start", timeout=long):
-                pass
-
-        await self._call(start)
+        await self._act("POST", f"containers/{ref}/start", long=True)
 
     async def stop_container(self, ref: str, timeout: int | None = None) -> None:
-        await self._call(
-            lambda docker: docker.containers.container(ref).stop(
-                t=timeout, timeout=request_timeout(long=True)
-            )
-        )
+        params = {"t": str(timeout)} if timeout is not None else None
+        await self._act("POST", f"containers/{ref}/stop", params, long=True)
 
     async def restart_container(self, ref: str, timeout: int | None = None) -> None:
-        await self._call(
-            lambda docker: docker.containers.container(ref).restart(
-                t=timeout, timeout=request_timeout(long=True)
-            )
-        )
+        params = {"t": str(timeout)} if timeout is not None else None
+        await self._act("POST", f"containers/{ref}/restart", params, long=True)
 
     async def pause_container(self, ref: str) -> None:
-        await self._call(lambda docker: docker.containers.container(ref).pause())
+        await self._act("POST", f"containers/{ref}/pause", long=False)
 
     async def unpause_container(self, ref: str) -> None:
-        await self._call(lambda docker: docker.containers.container(ref).unpause())
+        await self._act("POST", f"containers/{ref}/unpause", long=False)
 
     async def remove_container(
         self, ref: str, *, force: bool = False, volumes: bool = False
     ) -> None:
-        await self._call(
-            lambda docker: docker.containers.container(ref).delete(
-                force=force, v=volumes, timeout=request_timeout(long=True)
-            )
-        )
+        params = {"force": _flag(force), "v": _flag(volumes)}
+        await self._act("DELETE", f"containers/{ref}", params, long=True)
 
     async def create_container(self, config: JSON, name: str | None = None) -> str:
-        created = await self._call(lambda docker: docker.containers.create(config, name=name))
-        return str(created.id)
+        body = json.dumps(config, sort_keys=True).encode()
+        created = await self._call(
+            lambda pool: _fetch(
+                pool,
+                "POST",
+                "containers/create",
+                params={"name": name} if name else None,
+                body=body,
+                headers={"Content-Type": "application/json"},
+            )
+        )
+        if not isinstance(created, dict) or "Id" not in created:
+            raise EngineRefused(f"the engine created no container: {created!r}")
+        return str(created["Id"])
 
     async def list_images(self) -> list[JSON]:
-        found = await self._call(lambda docker: docker.images.list())
+        found = await self._get("images/json")
         return found if isinstance(found, list) else []
 
     async def inspect_image(self, ref: str) -> JSON | None:
-        return await self._or_none(lambda docker: docker.images.inspect(ref))
+        return await self._or_none(f"images/{ref}/json")
 
     async def build_image(self, context: bytes, tag: str, labels: Mapping[str, str]) -> None:
-        await self._call(
-            lambda docker: docker.images.build(
-                fileobj=io.BytesIO(context),
-                encoding="gzip",
-                tag=tag,
-                labels=dict(labels),
-                rm=True,
-                forcerm=True,
-                pull=False,
-                timeout=request_timeout(long=True),
-            )
-        )
+        """``context``: a gzip'd tar (aiodocker's ``build(encoding="gzip")`` sent it so)."""
+        params = {
+            "t": tag,
+            "rm": "1",
+            "q": "0",
+            "pull": "0",
+            "nocache": "0",
+            "forcerm": "1",
+            "labels": json.dumps(dict(labels)),
+        }
+        headers = {"Content-Type": "application/x-tar", "Content-Encoding": "gzip"}
+
+        async def build(pool: Pool) -> None:
+            async with _request(
+                pool, "POST", "build", params=params, body=context, headers=headers
+            ) as answer:
+                failure = _build_failure(await answer.read())
+            if failure is not None:
+                raise EngineRefused(failure)
+
+        await self._call(build)
 
     async def remove_image(self, ref: str) -> None:
-        await self._call(lambda docker: docker.images.delete(ref))
+        params = {"force": "0", "noprune": "0"}
+        await self._act("DELETE", f"images/{ref}", params, long=False)
 
-    async def _drop_client(self, docker: aiodocker.Docker) -> None:
-        """Close the shared client, if ``docker`` still is it (else it was dropped already)."""
-        if self._docker is docker:
-            self._docker = None
-            await docker.close()
+    def _drop_lost(self, pool: Pool) -> None:
+        """Cut the shared pool, if ``pool`` still is it (else it was dropped already)."""
+        if self._pool is pool:
+            self._pool = None
+            pool.abort()
 
     async def close(self) -> None:
-        if self._docker is not None:
-            await self._drop_client(self._docker)
-        for docker in list(self._streams):
-            self._streams.discard(docker)
-            await docker.close()
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+        for pool in list(self._streams):
+            self._streams.discard(pool)
+            await pool.close()
         if self._ssh is not None:
             await self._ssh.close()

@@ -1,6 +1,6 @@
 """The dashboard's first read of a local engine, started before the heavy imports.
 
-Importing Textual and aiodocker takes most of a second; the engine needs a tenth
+Importing Textual takes most of a second; the engine needs a tenth
 of one to list 250 containers. This reads ``/version``, ``/info``, the container
 list and the network list over the unix socket with plain sockets, in
 threads, while Python imports: the first frame is drawn from three of them before

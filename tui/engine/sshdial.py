@@ -5,9 +5,10 @@ dial-stdio`` on the remote host, which joins its stdin and stdout to the remote
 engine's socket. The system's ``ssh`` is run, so the user's ``~/.ssh/config``,
 known hosts and agent apply exactly as for ``docker -H ssh://…``.
 
-aiohttp speaks HTTP over a socket, not over a process's pipes: a unix socket in a
-private directory stands between them, and each connection accepted there is
-handed to a new ``ssh`` process. When ssh fails before the engine answered, the
+The HTTP client (tui.engine.http) dials sockets only: a unix socket in a private
+directory stands between it and ssh, and each connection accepted there is handed
+to a new ``ssh`` process, so its pool of kept-alive connections is a pool of ssh
+processes with no code of its own. When ssh fails before the engine answered, the
 last line it wrote on stderr ("Permission denied (publickey)", "Host key
 verification failed.") is kept as the reason, for the error the user sees.
 """

@@ -59,7 +59,8 @@ async def handshake(host: str, port: int, context: ssl.SSLContext) -> BaseExcept
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what it wraps (the clients wrap, with or without ``from``)."""
+    """``exc`` and what it wraps (our HTTP client's ConnectError holds the handshake's
+    ssl.SSLError as its cause; a failure may be told again, with or without ``from``)."""
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and all(current is not seen for seen in chain):
@@ -75,10 +76,6 @@ def timed_out(exc: BaseException) -> bool:
 
 def _ssl_error(exc: BaseException) -> ssl.SSLError | None:
     for current in _chain(exc):
-        # aiohttp's certificate error passes for ssl's without its fields: it holds it.
-        held = getattr(current, "certificate_error", None)
-        if isinstance(held, ssl.SSLError):
-            return held
         if isinstance(current, ssl.SSLError):
             return current
     return None
