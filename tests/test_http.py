@@ -5,6 +5,7 @@ connection is kept, and what a broken answer becomes. The real engine covers the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -73,16 +74,30 @@ async def server(tmp_path) -> AsyncIterator[Server]:
         yield found
 
 
-def chunked(body: bytes, cuts: list[int]) -> bytes:
-    """``body`` in chunks cut at ``cuts``, with the closing chunk."""
-    edges = [0, *sorted({c for c in cuts if 0 < c < len(body)}), len(body)]
-    chunks = [body[a:b] for a, b in itertools.pairwise(edges)]
-    return b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+@contextlib.asynccontextmanager
+async def pool_of(server: Server) -> AsyncIterator[Pool]:
+    """A client of ``server``, its connections closed after."""
+    pool = Pool(f"unix://{server.path}")
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+async def pool(server) -> AsyncIterator[Pool]:
+    async with pool_of(server) as found:
+        yield found
 
 
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
     edges = [0, *sorted({c for c in cuts if 0 < c < len(data)}), len(data)]
     return [data[a:b] for a, b in itertools.pairwise(edges)]
+
+
+def chunked(body: bytes, cuts: list[int]) -> bytes:
+    """``body`` in chunks cut at ``cuts``, with the closing chunk."""
+    return b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in split(body, cuts)) + b"0\r\n\r\n"
 
 
 async def get(pool: Pool, path: str = "containers/c1/json") -> tuple[int, bytes, bool]:
@@ -110,110 +125,79 @@ async def test_a_chunked_body_is_whole_however_its_chunks_and_reads_are_cut(
     async with Server(path) as server:
         wire = CHUNKED_HEAD + chunked(BODY, chunk_cuts)
         server.answers = [split(wire, read_cuts), split(wire, read_cuts[::-1])]
-        pool = Pool(f"unix://{path}")
-        try:
+        async with pool_of(server) as pool:
             assert await get(pool) == (200, BODY, True)
             assert await get(pool) == (200, BODY, True)  # on the same connection
             assert server.connections == 1
-        finally:
-            await pool.close()
 
 
-async def test_content_length_sizes_the_body_and_the_connection_is_kept(server):
+async def test_content_length_sizes_the_body_and_the_connection_is_kept(server, pool):
     answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY)
     server.answers = [[answer, BODY[:10], BODY[10:]], [answer + BODY]]
-    pool = Pool(f"unix://{server.path}")
-    try:
-        assert await get(pool) == (200, BODY, True)
-        assert await get(pool) == (200, BODY, True)
-        assert server.connections == 1
-        assert server.requests[0].startswith(b"GET /containers/c1/json HTTP/1.1\r\n")
-    finally:
-        await pool.close()
+    assert await get(pool) == (200, BODY, True)
+    assert await get(pool) == (200, BODY, True)
+    assert server.connections == 1
+    assert server.requests[0].startswith(b"GET /containers/c1/json HTTP/1.1\r\n")
 
 
-async def test_an_answer_without_length_ends_with_the_connection_which_is_not_kept(server):
+async def test_an_answer_without_length_ends_with_the_connection_which_is_not_kept(server, pool):
     server.answers = [[b"HTTP/1.0 400 Bad Request\r\n\r\n", b"Client sent an HTTP request"]]
     server.then_close = 1
     server.answers.append([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"])
-    pool = Pool(f"unix://{server.path}")
-    try:
-        assert await get(pool) == (400, b"Client sent an HTTP request", False)
-        assert await get(pool, "_ping") == (200, b"OK", True)
-        assert server.connections == 2
-    finally:
-        await pool.close()
+    assert await get(pool) == (400, b"Client sent an HTTP request", False)
+    assert await get(pool, "_ping") == (200, b"OK", True)
+    assert server.connections == 2
 
 
-async def test_connection_close_is_obeyed(server):
+async def test_connection_close_is_obeyed(server, pool):
     ok = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nOK"
     server.answers = [[ok], [ok]]
-    pool = Pool(f"unix://{server.path}")
-    try:
-        assert await get(pool, "_ping") == (200, b"OK", False)
-        assert await get(pool, "_ping") == (200, b"OK", False)
-        assert server.connections == 2
-    finally:
-        await pool.close()
+    assert await get(pool, "_ping") == (200, b"OK", False)
+    assert await get(pool, "_ping") == (200, b"OK", False)
+    assert server.connections == 2
 
 
-async def test_an_answer_left_unread_does_not_go_back_to_the_pool(server):
+async def test_an_answer_left_unread_does_not_go_back_to_the_pool(server, pool):
     answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY
     server.answers = [[answer], [answer]]
-    pool = Pool(f"unix://{server.path}")
-    try:
-        async with pool.request("GET", "containers/c1/json") as first:
-            assert first.status == 200  # its body is not read
-        assert await get(pool) == (200, BODY, True)
-        assert server.connections == 2
-    finally:
-        await pool.close()
+    async with pool.request("GET", "containers/c1/json") as first:
+        assert first.status == 200  # its body is not read
+    assert await get(pool) == (200, BODY, True)
+    assert server.connections == 2
 
 
-async def test_a_kept_connection_the_engine_closed_is_retried_once_for_a_get(server):
+async def test_a_kept_connection_the_engine_closed_is_retried_once_for_a_get(server, pool):
     ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"
     server.answers = [[ok], [ok]]
     server.hang_up = 1  # the second request, on the kept connection
-    pool = Pool(f"unix://{server.path}")
-    try:
-        assert await get(pool, "_ping") == (200, b"OK", True)
-        assert await get(pool, "_ping") == (200, b"OK", True)
-        assert server.connections == 2
-        assert len(server.requests) == 3  # the second was sent twice
-    finally:
-        await pool.close()
+    assert await get(pool, "_ping") == (200, b"OK", True)
+    assert await get(pool, "_ping") == (200, b"OK", True)
+    assert server.connections == 2
+    assert len(server.requests) == 3  # the second was sent twice
 
 
-async def test_a_kept_connection_the_engine_closed_is_not_retried_for_a_post(server):
+async def test_a_kept_connection_the_engine_closed_is_not_retried_for_a_post(server, pool):
     ok = b"HTTP/1.1 204 No Content\r\n\r\n"
     server.answers = [[ok], [ok]]
     server.hang_up = 1
-    pool = Pool(f"unix://{server.path}")
-    try:
-        async with pool.request("POST", "containers/c1/start") as answer:
-            assert answer.status == 204 and answer.reusable
-        with pytest.raises(ProtocolError, match="closed the connection before answering"):
-            async with pool.request("POST", "containers/c1/start"):
-                pass
-        assert len(server.requests) == 2  # not sent again: it may have been done
-        assert server.requests[0].startswith(b"POST /containers/c1/start HTTP/1.1\r\n")
-        assert b"Content-Length: 0\r\n" in server.requests[0]
-    finally:
-        await pool.close()
+    async with pool.request("POST", "containers/c1/start") as answer:
+        assert answer.status == 204 and answer.reusable
+    with pytest.raises(ProtocolError, match="closed the connection before answering"):
+        async with pool.request("POST", "containers/c1/start"):
+            pass
+    assert len(server.requests) == 2  # not sent again: it may have been done
+    assert server.requests[0].startswith(b"POST /containers/c1/start HTTP/1.1\r\n")
+    assert b"Content-Length: 0\r\n" in server.requests[0]
 
 
-async def test_a_kept_connection_seen_closed_while_idle_is_not_used(server):
+async def test_a_kept_connection_seen_closed_while_idle_is_not_used(server, pool):
     ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"
     server.answers = [[ok], [ok]]
     server.then_close = 1  # an engine's idle timeout, after the first answer
-    pool = Pool(f"unix://{server.path}")
-    try:
-        assert await get(pool, "_ping") == (200, b"OK", True)
-        await asyncio.sleep(0.05)  # the close reaches the client while the connection is idle
-        assert await get(pool, "_ping") == (200, b"OK", True)
-        assert server.connections == 2 and len(server.requests) == 2
-    finally:
-        await pool.close()
+    assert await get(pool, "_ping") == (200, b"OK", True)
+    await asyncio.sleep(0.05)  # the close reaches the client while the connection is idle
+    assert await get(pool, "_ping") == (200, b"OK", True)
+    assert server.connections == 2 and len(server.requests) == 2
 
 
 @pytest.mark.parametrize(
@@ -221,46 +205,34 @@ async def test_a_kept_connection_seen_closed_while_idle_is_not_used(server):
     [b"SSH-2.0-OpenSSH_9.2\r\n", b"HTTP/1.1 2OO OK\r\n", b"garbage\r\n"],
     ids=["ssh", "letters", "garbage"],
 )
-async def test_a_malformed_status_line_is_a_clear_error(server, status_line):
+async def test_a_malformed_status_line_is_a_clear_error(server, pool, status_line):
     server.answers = [[status_line + b"Content-Length: 0\r\n\r\n"]]
-    pool = Pool(f"unix://{server.path}")
-    try:
-        with pytest.raises(ProtocolError, match="no HTTP status line"):
-            await get(pool)
-    finally:
-        await pool.close()
+    with pytest.raises(ProtocolError, match="no HTTP status line"):
+        await get(pool)
 
 
-async def test_a_chunk_cut_short_by_the_engine_is_an_error_not_a_short_body(server):
+async def test_a_chunk_cut_short_by_the_engine_is_an_error_not_a_short_body(server, pool):
     server.answers = [[CHUNKED_HEAD + b"40\r\n" + BODY[:20]]]
     server.then_close = 1
-    pool = Pool(f"unix://{server.path}")
-    try:
-        with pytest.raises(ProtocolError, match="ended in a chunk"):
-            await get(pool)
-    finally:
-        await pool.close()
+    with pytest.raises(ProtocolError, match="ended in a chunk"):
+        await get(pool)
 
 
-async def test_the_event_stream_is_read_line_by_line_as_it_comes(server):
+async def test_the_event_stream_is_read_line_by_line_as_it_comes(server, pool):
     events = [json.dumps({"Action": "start", "id": n}).encode() + b"\n" for n in range(3)]
     # One event split over two chunks, two in one chunk.
     wire = CHUNKED_HEAD + b"".join(
         b"%x\r\n%s\r\n" % (len(c), c) for c in (events[0][:7], events[0][7:], events[1] + events[2])
     )
     server.answers = [[wire]]  # the stream never ends: the client stops reading
-    pool = Pool(f"unix://{server.path}")
     seen: list[object] = []
-    try:
-        async with asyncio.timeout(5), pool.request("GET", "events", query={"since": "1"}) as ans:
-            async for line in ans.lines():
-                seen.append(json.loads(line)["id"])
-                if len(seen) == 3:
-                    break
-        assert seen == [0, 1, 2]
-        assert server.requests[0].startswith(b"GET /events?since=1 HTTP/1.1\r\n")
-    finally:
-        await pool.close()
+    async with asyncio.timeout(5), pool.request("GET", "events", query={"since": "1"}) as ans:
+        async for line in ans.lines():
+            seen.append(json.loads(line)["id"])
+            if len(seen) == 3:
+                break
+    assert seen == [0, 1, 2]
+    assert server.requests[0].startswith(b"GET /events?since=1 HTTP/1.1\r\n")
 
 
 async def test_no_connection_is_a_connect_error_holding_the_system_error(tmp_path):
