@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
@@ -375,3 +376,18 @@ def test_counters_and_plumbing_that_moved_are_no_address_change():
                         counters={"rx_bytes": 1_000_000, "tx_bytes": 2_000})  # fmt: skip
     assert later["containers"][0]["networks"], "the container has an endpoint to compare"
     assert changes(view_of_document(document), view_of_document(later), NOW) == []
+
+
+def test_watch_prints_nothing_after_its_final_line(capsys):
+    """`netdock watch` stopped: the pipeline may publish once more while it stops (a read
+    whose answer had come runs one more step); the final document stays the last line."""
+    from tui.cli.watch import _Printer
+
+    printer = _Printer("unix:///var/run/docker.sock", as_json=True)
+    printer.on_state(host(box("web")))
+    printer.on_state(host(box("web"), box("db")))
+    printer.final(host(box("web"), box("db")))
+    printer.on_state(host(box("web")))
+    told = [json.loads(line)["kind"] for line in capsys.readouterr().out.splitlines()]
+    assert told[0] == "snapshot" and "container-created" in told
+    assert told[-1] == "final", "the removal of db, published after the final line, is not told"

@@ -47,8 +47,11 @@ class _Printer:
         self.log = ChangeLog(limit=1)
         self.started = asyncio.Event()
         self.refused: str | None = None
+        self.ended = False
 
     def on_state(self, state: HostState) -> None:
+        if self.ended:
+            return
         if not self.started.is_set():
             if state.connection.link is Link.LIVE:
                 self.log.observe(state, _now(), *_analyses(state))
@@ -60,6 +63,12 @@ class _Printer:
             return
         for change in self.log.observe(state, _now(), *_analyses(state)):
             self._change(change)
+
+    def final(self, state: HostState) -> None:
+        """The last line. The pipeline may still publish while it is being stopped (a
+        read that had its answer runs one more step): nothing is printed after this."""
+        self.document("final", state)
+        self.ended = True
 
     def _change(self, change: NetChange) -> None:
         self._print(change.to_json(self.engine) if self.as_json else change.line())
@@ -109,7 +118,7 @@ async def _watch(args: argparse.Namespace) -> tuple[int, str]:
             return 2, printer.refused
         await stopped
         if printer.started.is_set():
-            printer.document("final", live.state)
+            printer.final(live.state)
         return 0, ""
     finally:
         follow.cancel()
