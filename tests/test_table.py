@@ -3,6 +3,7 @@ mouse, what a 10,000-row update costs to draw, and columns that give way to a na
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.text import Text
@@ -74,14 +75,11 @@ async def test_keyed_diffs_match_a_reference_list(sequence) -> None:
     app = TableApp()
     async with app.run_test(size=(60, 10)) as pilot:
         table = app.query_one(KeyedTable)
-        for values, order in sequence:
-            rows = {key: (value, key) for key, value in values.items()}
-            before = table.selected_key
-            table.sync(rows, order)
-            await pilot.pause()
+
+        def shows(rows: dict[str, tuple[str, str]], order: list[str], before: str | None) -> None:
             # The first column as wide as its widest cell now (or its label), however
             # wide the rows that left or narrowed were.
-            widest = max((len(value) for value in values.values()), default=0)
+            widest = max((len(name) for name, _ in rows.values()), default=0)
             assert table.render_line(0).text.index("VALUE") == 1 + max(len("NAME"), widest) + 2
             assert list(table.order) == list(order)
             assert {key: table.get_row(key) for key in order} == rows
@@ -90,6 +88,19 @@ async def test_keyed_diffs_match_a_reference_list(sequence) -> None:
             if before in rows:  # the cursor stays on its row wherever it moved
                 assert table.selected_key == before
             assert (table.selected_key is None) == (not rows)
+
+        for values, order in sequence:
+            rows = {key: (value, key) for key, value in values.items()}
+            before = table.selected_key
+            table.sync(rows, order)
+            await pilot.pause()
+            shows(rows, order, before)
+            # Every other row changed in place (a sample's rates), wider or narrower.
+            changed = {key: (rows[key][0][::2] + "~" * len(key), key) for key in order[::2]}
+            before = table.selected_key
+            table.update(changed)
+            await pilot.pause()
+            shows({**rows, **changed}, order, before)
 
 
 async def test_cursor_and_scroll_stay_across_inserts_updates_and_removals() -> None:
@@ -176,6 +187,29 @@ async def test_ten_thousand_rows_draw_only_what_is_on_screen_and_what_changed() 
         assert table.rows_rendered - drawn <= visible
         assert table.selected_key == "k00000"  # the cursor followed its row to the end
         assert table.cursor_row == len(rows) - 1
+
+
+async def test_an_update_in_place_draws_the_changed_lines_only_and_refuses_unknown_rows():
+    app = TableApp()
+    async with app.run_test(size=(60, 30)) as pilot:
+        table = app.query_one(KeyedTable)
+        rows = rows_of(10_000)
+        order = sorted(rows)
+        table.sync(rows, order)
+        await pilot.pause()
+        await pilot.press("down", "down")
+        drawn, top = table.rows_rendered, table.scroll_y
+        table.update({"k00003": ("row 3", "x"), "k07000": ("row 7000", "y")})
+        await pilot.pause()
+        assert table.rows_rendered - drawn == 1, "only the one line on screen drawn again"
+        assert screen_lines(table)[4].split() == ["row", "3", "x"]
+        assert table.get_row("k07000") == ("row 7000", "y")
+        assert list(table.order) == order
+        assert (table.selected_key, table.scroll_y) == ("k00002", top)
+        # A key the table does not have: refused, and nothing changed.
+        with pytest.raises(KeyError, match="nowhere"):
+            table.update({"k00004": ("row 4", "z"), "nowhere": ("?", "?")})
+        assert table.get_row("k00004") == rows["k00004"]
 
 
 async def test_a_table_taller_than_its_line_cache_scrolls_back_without_drawing() -> None:

@@ -22,6 +22,8 @@ from tui.core.model import (
     CounterSample,
     KernelView,
     NamespaceCounters,
+    NetInterface,
+    Netns,
     Network,
 )
 from tui.core.parse import parse_stats
@@ -385,3 +387,74 @@ async def test_a_refused_stats_answer_is_a_line_in_the_detail_not_a_crash():
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_the_rates_that_moved_change_in_their_rows_and_a_traffic_sort_follows_them():
+    """Each sample redraws the rate cells of the containers whose counters moved, in their
+    places; sorted by traffic, a container that gets busy moves up."""
+    from test_app import FROZEN, shown_names, until
+
+    from tui.ui.app import NetdockApp
+    from tui.ui.tabs.containers import ContainersTab
+
+    # A local engine's (a remote one's rates are the selected container's stats), with
+    # the samples made here.
+    app = NetdockApp(Live(_LocalFake(), sample_interval=0), now=lambda: FROZEN)
+    async with app.run_test(size=(220, 40)) as pilot:
+        await until(pilot, lambda: app.state.synced and bool(app.state.containers))
+        running = sorted(
+            (c for c in app.state.containers.values() if c.running and not c.namespace_ref),
+            key=lambda c: c.name,
+        )
+        assert len(running) >= 3
+        table = app.query_one(ContainersTab).table
+        rx = {c.id: 0 for c in running}
+
+        async def sampled(second: float) -> None:
+            counted = {
+                c.id: NamespaceCounters(i, {"eth0": Counters(rx_bytes=rx[c.id])})
+                for i, c in enumerate(running)
+            }
+            app.live.apply(CountersSampled(CounterSample(second, MappingProxyType(counted))))
+            await pilot.pause()
+
+        def rates() -> dict[str, str]:
+            return {c.name: str(table.get_row(c.id)[-2]) for c in running}
+
+        eth0 = (NetInterface(2, "eth0", "veth"),)
+        namespaces = {c.id: Netns(i, eth0) for i, c in enumerate(running)}
+        app.live.apply(KernelSeen(KernelView(True, namespaces=MappingProxyType(namespaces))))
+        await sampled(1.0)
+        await sampled(2.0)
+        assert set(rates().values()) == {"0 B/s"}
+        names = shown_names(app)
+        first, second = running[0], running[1]
+        tab = app.query_one(ContainersTab)
+        tab.table.select_key(second.id)
+        await pilot.pause()
+
+        def detail() -> str:
+            return str(tab.detail.render())
+
+        assert "rx 0 B/s  tx 0 B/s" in detail()
+        rx[second.id] += 2000
+        await sampled(3.0)
+        assert rates() == {c.name: "2.0 kB/s" if c is second else "0 B/s" for c in running}
+        assert shown_names(app) == names, "the rows hold their places"
+        assert "rx 2.0 kB/s  tx 0 B/s" in detail()
+        await sampled(4.0)  # idle again
+        assert rates()[second.name] == "0 B/s"
+        assert "rx 0 B/s  tx 0 B/s" in detail()
+
+        for _ in range(5):  # o cycles name, state, mode, ipv4, up, traffic
+            await pilot.press("o")
+        assert app.query_one(ContainersTab).sort_field == "traffic"
+        rx[first.id] += 9000
+        await sampled(5.0)
+        assert rates()[first.name] == "9.0 kB/s"
+        assert shown_names(app)[0] == first.name, "the busiest first"
+        rx[second.id] += 20000
+        await sampled(6.0)
+        assert shown_names(app)[:2] == [second.name, first.name]
+        await pilot.press("down")  # the table goes on as a user goes on
+        assert table.selected_key is not None

@@ -198,6 +198,7 @@ class ContainersTab(TableTab):
             {},
         )
         self._detail_shown: Text | None = None
+        self._detail_lines: list[DetailLine] | None = None
         self._notes: tuple[object, object, object, list[DetailLine]] | None = None
 
     def compose(self) -> ComposeResult:
@@ -287,7 +288,8 @@ class ContainersTab(TableTab):
             return
         self._shown = shown
         built, sort_field = self._built, self.sort_field
-        changed = False
+        reordered = False
+        updated: dict[str, tuple[Text | str, ...]] = {}
         for engine in shown:
             moved = engine.state.traffic.moved_since(before[engine.index])
             keys = (
@@ -300,8 +302,12 @@ class ContainersTab(TableTab):
                 if was is None:
                     continue  # not a row (yet): the next repaint builds it
                 this = built[key] = _rated(was, engine.state, was.made[0], sort_field)
-                moved_row = this.shown is not was.shown or this.order != was.order
-                changed = changed or (moved_row and key in self._matched)
+                if key not in self._matched:
+                    continue  # filtered out
+                if this.order != was.order:  # sorted by traffic
+                    reordered = True
+                elif this.shown is not was.shown:
+                    updated[key] = this.shown
             # Every row's rates now read this sample: the next repaint's walk starts here.
             walk = self._walks.get(engine.index)
             parts = _parts(engine.state)
@@ -310,11 +316,13 @@ class ContainersTab(TableTab):
             )
             if walk is not None and same:
                 self._walks[engine.index] = walk._replace(parts=parts)
-        if changed:
+        if reordered:
             matched = [k for k in self._matched if k in built]
             self._sync({k: built[k].shown for k in matched}, {k: built[k].order for k in matched})
-        else:
-            self._show_detail()
+            return
+        if updated:  # a few rows' rates, in their places: not a walk of every row
+            self.table.update(updated)
+        self._show_detail()
 
     def refresh_rows(self) -> None:
         rows: dict[str, tuple[Text | str, ...]] = {}
@@ -443,29 +451,43 @@ class ContainersTab(TableTab):
         said = (cid, refusals.get(cid))
         known = self._notes
         if known is None or known[:3] != (said, conflicts, findings):  # identical: at once
-            known = self._notes = (said, conflicts, findings, container_notes(cid, *self._analyses))
-        return known[3]
+            notes = container_notes(cid, *self._analyses)
+        else:
+            notes = known[3]
+        # Kept with the analyses of now: analyses found again equal (not the same objects)
+        # would otherwise be compared finding by finding at every sample.
+        self._notes = (said, conflicts, findings, notes)
+        return notes
 
     def _show_detail(self) -> None:
         found = self.row(self.table.selected_key)
+        lines: list[DetailLine]
         if found is None:
-            empty = "No container matches." if self.filter_text else "No containers."
-            text = Text(empty, style="dim")
+            lines = [("", "No container matches." if self.filter_text else "No containers.")]
         else:
-            text = Text()
             engine, container = found
             lines = [
                 *([("engine", engine.label)] if self._several else []),
                 *describe(engine.state, container, self._now()),
                 *self._notes_of(container.id),
             ]
+        # The same lines (an idle container at a new sample): nothing to build or show.
+        if lines == self._detail_lines:
+            return
+        self._detail_lines = lines
+        if found is None:
+            text = Text(lines[0][1], style="dim")
+        else:
+            text = Text()
             for label, value in lines:
                 # At least one space: an interface name may be longer than the column.
                 text.append(f"{label:<10} ", style="bold")
                 text.append(value)
                 text.append("\n")
             text.rstrip()
-        if text != self._detail_shown:  # an update re-lays out the screen: only on change
+        # An update re-lays out the screen: only on change (the lines may differ where
+        # the text does not: a label alone).
+        if text != self._detail_shown:
             update_pane(self.detail, text, self._detail_shown)
             self._detail_shown = text
 

@@ -8,9 +8,10 @@ that changes other rows costs nothing to redraw.
 
 Costs, for n rows of which v are on screen and c changed:
 
-- ``sync(rows, order)``: O(n) comparisons done in C (key set difference, order list
-  equality) plus O(c) Python work for the changed rows, then O(v) to repaint; rows
-  that did not change are not touched. Removing or inserting a row is a dict operation,
+- ``sync(rows, order)``: O(n) identity checks and comparisons (most in C: the key set
+  difference, the order list equality) plus O(c) work for the changed rows, then O(v)
+  to repaint; rows that did not change are not touched. ``update(rows)`` changes
+  given rows in place: O(c). Removing or inserting a row is a dict operation,
   O(1); a new order replaces the order list, O(n) in C.
 - a key's position: O(1) from a key -> index dict, rebuilt lazily (O(n), once) only
   after the order changed and only when a position is asked for (the cursor's row).
@@ -193,33 +194,46 @@ class KeyedTable(ScrollView, can_focus=True):
     def sync(self, rows: Mapping[str, Sequence[Cell]], order: Sequence[str]) -> None:
         """Show exactly ``rows``, in ``order`` (their keys, sorted as wanted)."""
         reordered = False
-        updated: list[str] = []
         for key in self._cells.keys() - rows.keys():
             del self._cells[key], self._signatures[key]
             self._count_widths(self._widths.pop(key), -1)
             reordered = True
-        for key, row in rows.items():
-            cells = tuple(row)
-            old = self._cells.get(key)
-            if old is cells:
-                continue
-            # By signature: Rich's Text equality ignores the style (a row that only dims).
-            signature = tuple(_signature(c) for c in cells)
-            if old is not None and signature == self._signatures[key]:
-                continue
-            self._cells[key] = cells
-            self._signatures[key] = signature
-            widths = tuple(cell_len(_plain(cell)) for cell in cells)
-            if old is not None:
-                self._count_widths(self._widths[key], -1)
-            self._widths[key] = widths
-            self._count_widths(widths, +1)
-            updated.append(key)
+        updated = [key for key, row in rows.items() if self._put(key, row)]
         order = list(order)
         if order != self._order:
             self._order = order
             self._index = None
             reordered = True
+        self._redraw(reordered, updated)
+
+    def update(self, rows: Mapping[str, Sequence[Cell]]) -> None:
+        """New cells for some of the rows shown, in the places they hold (a sample's rates
+        moved in a few rows): O(rows given), where ``sync`` walks every row."""
+        unknown = rows.keys() - self._cells.keys()
+        if unknown:
+            raise KeyError(f"not rows of the table: {sorted(unknown)}")
+        self._redraw(False, [key for key, row in rows.items() if self._put(key, row)])
+
+    def _put(self, key: str, row: Sequence[Cell]) -> bool:
+        """The row's cells from now on; False when they show what they showed."""
+        cells = tuple(row)
+        old = self._cells.get(key)
+        if old is cells:
+            return False
+        # By signature: Rich's Text equality ignores the style (a row that only dims).
+        signature = tuple(_signature(c) for c in cells)
+        if old is not None and signature == self._signatures[key]:
+            return False
+        self._cells[key] = cells
+        self._signatures[key] = signature
+        widths = tuple(cell_len(_plain(cell)) for cell in cells)
+        if old is not None:
+            self._count_widths(self._widths[key], -1)
+        self._widths[key] = widths
+        self._count_widths(widths, +1)
+        return True
+
+    def _redraw(self, reordered: bool, updated: list[str]) -> None:
         if not (reordered or updated):
             return
         shown = self._shown
