@@ -320,6 +320,30 @@ def test_an_interface_gone_since_the_plumbing_was_read_is_counted_inside(lab, re
     assert set(counted) == {"lo", staying}
 
 
+def test_round_after_round_the_counters_follow_the_traffic(lab, reads_inside):
+    """With the same containers and plumbing, a round reads again only the namespaces with
+    a link whose counters moved in the dump (compared whole with the last round's): a
+    container's counters still follow its traffic at every round, and one whose interface
+    went is read inside at every round, not at the first only."""
+    net, other = lab.network("rounds"), lab.network("went")
+    busy, target, peer = (lab.run("--network", net, TEST_IMAGE, *SLEEP) for _ in range(3))
+    lab.connect(other, peer)
+    state, kernel = read_state()
+    b, p = by_name(state, busy), by_name(state, peer)
+    address = next(e.ipv4 for e in by_name(state, target).endpoints if e.network == net)
+    eth0 = _interface_on(state, busy, net)
+    lab.disconnect(other, peer)  # its veth pair is gone; the plumbing is not read again
+    reads_inside.clear()
+    for _ in range(4):  # peer quiet (but for the first ARP): its links do not move
+        before = inside(b.pid)
+        lab.docker("exec", busy, "ping", "-c", "2", "-W", "1", address)
+        got = kernel.sample(state).containers[b.id].interfaces
+        after = inside(b.pid)
+        assert_between(before[eth0], got[eth0], after[eth0])
+        assert got[eth0].tx_packets >= before[eth0].tx_packets + 2, "a round that missed them"
+    assert reads_inside == [f"/proc/{p.pid}/net/dev"] * 4
+
+
 UNPRIVILEGED = """
 import sys
 from tui.core.model import Container, Counters

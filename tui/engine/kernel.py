@@ -38,6 +38,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import NamedTuple
 
 from tui.core.model import (
     Container,
@@ -199,6 +200,19 @@ class _Routes:
     """The host ends of the containers' veths: theirs, not host mode's interfaces."""
 
 
+class _Plan(NamedTuple):
+    """How a round reads the counters, for one set of containers and one plumbing."""
+
+    containers: Mapping[str, Container]
+    routes: _Routes
+    from_host: tuple[tuple[int, tuple[Counted, ...], tuple[Container, ...]], ...]
+    """Per namespace counted in dockerd's: its inode, its interfaces, its containers."""
+    inside: tuple[Container, ...]
+    """The containers whose counters are read inside their namespace."""
+    owners: Mapping[int, int]
+    """An ifindex of dockerd's namespace -> the inode of the namespace it counts."""
+
+
 _CHUNK = 16384
 _LONGEST_LINE = 512
 
@@ -245,6 +259,9 @@ class Kernel:
         self._dump_refused = False
         # Namespace inode -> what its counters were made of last round, and them.
         self._last: dict[int, tuple[object, NamespaceCounters]] = {}
+        self._plan: _Plan | None = None
+        # The last round's dump, with the plan it was made for (ifindexes are dockerd's).
+        self._last_dump: tuple[_Plan, Mapping[int, bytes]] | None = None
 
     def _running(self, state: HostState) -> Iterable[Container]:
         return (c for c in state.containers.values() if c.running and c.pid)
@@ -352,32 +369,26 @@ class Kernel:
         """Every running container's counters: one dump in dockerd's namespace for all
         those whose interfaces are counted there, one ``/proc/<pid>/net/dev`` per other
         namespace. A namespace whose counters did not move since the last round is the
-        same ``NamespaceCounters`` object: an idle one costs the rates nothing."""
+        same ``NamespaceCounters`` object: an idle one costs the rates nothing, and the
+        dump's links that moved are found by comparing it with the last one whole (in C),
+        so that an idle namespace is not even looked at link by link."""
         containers: dict[str, NamespaceCounters] = {}
         missing: dict[str, str] = {}
         # Inode -> what its counters were made of this round (raw stats, the file's text).
         read: dict[int, tuple[object, NamespaceCounters]] = {}
-        routes, last = self._routes, self._last
-        from_host: list[tuple[Container, int, tuple[Counted, ...]]] = []
-        inside: list[Container] = []
-        for c in self._running(state):
-            route = routes.from_host.get(c.id)
-            # Its plumbing read with this very process. One that has exited since: its
-            # veth goes with its network (before `docker kill` returns), and its counters
-            # are then read inside, where it is found gone.
-            if route is not None and route[0] == c.pid:
-                from_host.append((c, route[1], route[2]))
+        plan, last = self._plan_of(state), self._last
+        dumped = self._dump(plan.routes.dockerd) if plan.from_host else None
+        moved = self._moved(plan, dumped)
+        inside = list(plan.inside)
+        for inode, counted, members in plan.from_host:
+            before = last.get(inode)
+            if before is not None and moved is not None and inode not in moved:
+                known = read[inode] = before
             else:
-                inside.append(c)
-        dumped = self._dump(routes.dockerd) if from_host else None
-        for c, inode, counted in from_host:
-            known = read.get(inode)
-            if known is None:
                 raws = _raws(dumped, counted) if dumped is not None else None
                 if raws is None:  # an interface gone since the plumbing was read
-                    inside.append(c)
+                    inside.extend(members)
                     continue
-                before = last.get(inode)
                 if before is not None and before[0] == raws:
                     known = read[inode] = before
                 else:
@@ -386,10 +397,11 @@ class Kernel:
                         for link, raw in zip(counted, raws, strict=True)
                     }
                     known = read[inode] = (raws, NamespaceCounters(inode, interfaces))
-            containers[c.id] = known[1]
+            for c in members:
+                containers[c.id] = known[1]
         for c in inside:
             try:
-                containers[c.id] = self._read_inside(c, routes, read)
+                containers[c.id] = self._read_inside(c, plan.routes, read)
             except (FileNotFoundError, ProcessLookupError):
                 missing[c.id] = "exited since the last sample"
             except OSError as exc:
@@ -400,6 +412,39 @@ class Kernel:
             containers=MappingProxyType(containers),
             missing=MappingProxyType(missing),
         )
+
+    def _plan_of(self, state: HostState) -> _Plan:
+        """How the running containers' counters are read: made again only when the
+        containers or the plumbing changed, not every round."""
+        plan, routes = self._plan, self._routes
+        if plan is not None and plan.containers is state.containers and plan.routes is routes:
+            return plan
+        groups: dict[int, tuple[tuple[Counted, ...], list[Container]]] = {}
+        inside: list[Container] = []
+        for c in self._running(state):
+            route = routes.from_host.get(c.id)
+            # Its plumbing read with this very process. One that has exited since: its
+            # veth goes with its network (before `docker kill` returns), and its counters
+            # are then read inside, where it is found gone.
+            if route is not None and route[0] == c.pid:
+                groups.setdefault(route[1], (route[2], []))[1].append(c)
+            else:
+                inside.append(c)
+        from_host = tuple((inode, counted, tuple(cs)) for inode, (counted, cs) in groups.items())
+        owners = {link.ifindex: inode for inode, counted, _ in from_host for link in counted}
+        self._plan = _Plan(state.containers, routes, from_host, tuple(inside), owners)
+        return self._plan
+
+    def _moved(self, plan: _Plan, dumped: Mapping[int, bytes] | None) -> set[int] | None:
+        """The namespaces (inodes) with a link whose counters are not as in the last dump
+        of this plan; None when there is no such dump to compare with (every one is)."""
+        last, self._last_dump = self._last_dump, (plan, dumped) if dumped is not None else None
+        if dumped is None or last is None or last[0] is not plan or last[1] is None:
+            return None
+        links = {index for index, _ in dumped.items() - last[1].items()}
+        owners = plan.owners
+        links.update(owners.keys() - dumped.keys())  # gone: theirs are read inside
+        return {owners[index] for index in links if index in owners}
 
     def _read_inside(
         self, c: Container, routes: _Routes, read: dict[int, tuple[object, NamespaceCounters]]
