@@ -326,22 +326,63 @@ def test_round_after_round_the_counters_follow_the_traffic(lab, reads_inside):
     container's counters still follow its traffic at every round, and one whose interface
     went is read inside at every round, not at the first only."""
     net, other = lab.network("rounds"), lab.network("went")
-    busy, target, peer = (lab.run("--network", net, TEST_IMAGE, *SLEEP) for _ in range(3))
+    busy, target, peer, quiet = (lab.run("--network", net, TEST_IMAGE, *SLEEP) for _ in range(4))
     lab.connect(other, peer)
     state, kernel = read_state()
-    b, p = by_name(state, busy), by_name(state, peer)
-    address = next(e.ipv4 for e in by_name(state, target).endpoints if e.network == net)
+    b, p, q = by_name(state, busy), by_name(state, peer), by_name(state, quiet)
+
+    def address(name: str) -> str:
+        return next(e.ipv4 for e in by_name(state, name).endpoints if e.network == net)
+
     eth0 = _interface_on(state, busy, net)
     lab.disconnect(other, peer)  # its veth pair is gone; the plumbing is not read again
     reads_inside.clear()
-    for _ in range(4):  # peer quiet (but for the first ARP): its links do not move
+    quiet_rounds = []
+    for _ in range(4):  # peer and quiet idle (but for the first ARP): their links do not move
         before = inside(b.pid)
-        lab.docker("exec", busy, "ping", "-c", "2", "-W", "1", address)
-        got = kernel.sample(state).containers[b.id].interfaces
+        lab.docker("exec", busy, "ping", "-c", "2", "-W", "1", address(target))
+        sample = kernel.sample(state).containers
         after = inside(b.pid)
+        got = sample[b.id].interfaces
         assert_between(before[eth0], got[eth0], after[eth0])
         assert got[eth0].tx_packets >= before[eth0].tx_packets + 2, "a round that missed them"
+        quiet_rounds.append(sample[q.id])
     assert reads_inside == [f"/proc/{p.pid}/net/dev"] * 4
+    # The idle one was taken as it was, without a look at its links; once it moves, it is read.
+    assert any(one is two for one, two in pairwise(quiet_rounds))
+    before = inside(q.pid)
+    lab.docker("exec", busy, "ping", "-c", "2", "-W", "1", address(quiet))
+    counted = kernel.sample(state).containers[q.id].interfaces
+    eth0 = _interface_on(state, quiet, net)
+    assert counted[eth0].rx_packets >= before[eth0].rx_packets + 2
+
+
+def test_a_link_counted_for_two_namespaces_moves_both(monkeypatch):
+    """A veth host end with no bridge (a routed plugin's) is both a host-mode interface and
+    a container's veth peer: when it moves, both namespaces are read again, round after
+    round of one plan (a pure test: the rounds' dumps are made here)."""
+    import struct
+
+    from tui.core.plumbing import Counted
+    from tui.engine.kernel import _Routes
+
+    def raw(rx_packets: int) -> bytes:
+        return struct.pack("=16Q", rx_packets, *[0] * 15)
+
+    running = {"a": 100, "h": 101}
+    state = HostState(containers={cid: Container(id=cid, name=cid, image="i", state="running",
+                                                 network_mode="default", pid=pid)
+                                  for cid, pid in running.items()})  # fmt: skip
+    kernel = Kernel("unix:///nowhere")
+    kernel._routes = _Routes((1, 99), {"a": (100, 10, (Counted("eth0", 7, True),)),
+                                       "h": (101, 20, (Counted("cali1", 7, False),))})  # fmt: skip
+    dumps = [{7: raw(n)} for n in (1, 1, 5, 5, 9)]
+    monkeypatch.setattr(kernel, "_dump", lambda dockerd: dumps.pop(0))
+    rounds = [kernel.sample(state).containers for _ in range(5)]
+    for cid, seen in (("a", "tx_packets"), ("h", "rx_packets")):  # the peer's: turned round
+        counts = [getattr(r[cid].interfaces[next(iter(r[cid].interfaces))], seen) for r in rounds]
+        assert counts == [1, 1, 5, 5, 9], cid
+        assert rounds[1][cid] is rounds[0][cid] and rounds[3][cid] is rounds[2][cid]
 
 
 UNPRIVILEGED = """

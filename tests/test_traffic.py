@@ -456,5 +456,6 @@ async def test_the_rates_that_moved_change_in_their_rows_and_a_traffic_sort_foll
         rx[second.id] += 20000
         await sampled(6.0)
         assert shown_names(app)[:2] == [second.name, first.name]
+        at = list(table.order).index(table.selected_key)
         await pilot.press("down")  # the table goes on as a user goes on
-        assert table.selected_key is not None
+        assert table.selected_key == table.order[at + 1]

@@ -67,8 +67,8 @@ class _Printer:
     def final(self, state: HostState) -> None:
         """The last line. The pipeline may still publish while it is being stopped (a
         read that had its answer runs one more step): nothing is printed after this."""
+        self.ended = True  # first: a print that fails (a closed pipe) ends it too
         self.document("final", state)
-        self.ended = True
 
     def _change(self, change: NetChange) -> None:
         self._print(change.to_json(self.engine) if self.as_json else change.line())

@@ -209,8 +209,19 @@ class _Plan(NamedTuple):
     """Per namespace counted in dockerd's: its inode, its interfaces, its containers."""
     inside: tuple[Container, ...]
     """The containers whose counters are read inside their namespace."""
-    owners: Mapping[int, int]
-    """An ifindex of dockerd's namespace -> the inode of the namespace it counts."""
+    owners: Mapping[int, tuple[int, ...]]
+    """An ifindex of dockerd's namespace -> the inodes of the namespaces it counts in
+    (two, where a link is both a host-mode interface and a container's veth peer)."""
+
+
+class _Round(NamedTuple):
+    """What a round read, kept whole for the next one (rounds run in worker threads)."""
+
+    read: Mapping[int, tuple[object, NamespaceCounters]]
+    """Namespace inode -> its counters, and what they were made of (raw stats, a file)."""
+    plan: _Plan | None = None
+    dumped: Mapping[int, bytes] | None = None
+    """The dump, for the plan it was made with (ifindexes are dockerd's)."""
 
 
 _CHUNK = 16384
@@ -257,11 +268,8 @@ class Kernel:
         self._socket_lock = threading.Lock()
         self._seq = 0
         self._dump_refused = False
-        # Namespace inode -> what its counters were made of last round, and them.
-        self._last: dict[int, tuple[object, NamespaceCounters]] = {}
+        self._last = _Round({})
         self._plan: _Plan | None = None
-        # The last round's dump, with the plan it was made for (ifindexes are dockerd's).
-        self._last_dump: tuple[_Plan, Mapping[int, bytes]] | None = None
 
     def _running(self, state: HostState) -> Iterable[Container]:
         return (c for c in state.containers.values() if c.running and c.pid)
@@ -378,10 +386,10 @@ class Kernel:
         read: dict[int, tuple[object, NamespaceCounters]] = {}
         plan, last = self._plan_of(state), self._last
         dumped = self._dump(plan.routes.dockerd) if plan.from_host else None
-        moved = self._moved(plan, dumped)
+        moved = _moved(plan, dumped, last)
         inside = list(plan.inside)
         for inode, counted, members in plan.from_host:
-            before = last.get(inode)
+            before = last.read.get(inode)
             if before is not None and moved is not None and inode not in moved:
                 known = read[inode] = before
             else:
@@ -401,12 +409,12 @@ class Kernel:
                 containers[c.id] = known[1]
         for c in inside:
             try:
-                containers[c.id] = self._read_inside(c, plan.routes, read)
+                containers[c.id] = self._read_inside(c, plan.routes, read, last.read)
             except (FileNotFoundError, ProcessLookupError):
                 missing[c.id] = "exited since the last sample"
             except OSError as exc:
                 missing[c.id] = _why(exc, c.pid or 0)
-        self._last = read
+        self._last = _Round(read, plan, dumped)
         return CounterSample(
             time=time.monotonic(),
             containers=MappingProxyType(containers),
@@ -431,23 +439,19 @@ class Kernel:
             else:
                 inside.append(c)
         from_host = tuple((inode, counted, tuple(cs)) for inode, (counted, cs) in groups.items())
-        owners = {link.ifindex: inode for inode, counted, _ in from_host for link in counted}
+        owners: dict[int, tuple[int, ...]] = {}
+        for inode, counted, _ in from_host:
+            for link in counted:
+                owners[link.ifindex] = (*owners.get(link.ifindex, ()), inode)
         self._plan = _Plan(state.containers, routes, from_host, tuple(inside), owners)
         return self._plan
 
-    def _moved(self, plan: _Plan, dumped: Mapping[int, bytes] | None) -> set[int] | None:
-        """The namespaces (inodes) with a link whose counters are not as in the last dump
-        of this plan; None when there is no such dump to compare with (every one is)."""
-        last, self._last_dump = self._last_dump, (plan, dumped) if dumped is not None else None
-        if dumped is None or last is None or last[0] is not plan or last[1] is None:
-            return None
-        links = {index for index, _ in dumped.items() - last[1].items()}
-        owners = plan.owners
-        links.update(owners.keys() - dumped.keys())  # gone: theirs are read inside
-        return {owners[index] for index in links if index in owners}
-
     def _read_inside(
-        self, c: Container, routes: _Routes, read: dict[int, tuple[object, NamespaceCounters]]
+        self,
+        c: Container,
+        routes: _Routes,
+        read: dict[int, tuple[object, NamespaceCounters]],
+        last: Mapping[int, tuple[object, NamespaceCounters]],
     ) -> NamespaceCounters:
         """A namespace's counters as ``/proc/<pid>/net/dev`` shows them, once per round."""
         known = self._namespaces.get(c.id)
@@ -459,7 +463,7 @@ class Kernel:
         found = read.get(inode)
         if found is None:
             text = _read_proc(f"{self.proc}/{c.pid}/net/dev")
-            before = self._last.get(inode)
+            before = last.get(inode)
             if before is not None and before[0] == text:
                 found = read[inode] = before
             else:
@@ -505,6 +509,17 @@ class Kernel:
         if self._socket is not None:
             self._socket[2]()  # closes it
             self._socket = None
+
+
+def _moved(plan: _Plan, dumped: Mapping[int, bytes] | None, last: _Round) -> set[int] | None:
+    """The namespaces (inodes) with a link whose counters are not as in the last round's
+    dump of this plan; None when there is no such dump to compare with (every one is)."""
+    if dumped is None or last.dumped is None or last.plan is not plan:
+        return None
+    links = {index for index, _ in dumped.items() - last.dumped.items()}
+    owners = plan.owners
+    links.update(owners.keys() - dumped.keys())  # gone: theirs are read inside
+    return {inode for index in links for inode in owners.get(index, ())}
 
 
 def _raws(dumped: Mapping[int, bytes], counted: tuple[Counted, ...]) -> tuple[bytes, ...] | None:

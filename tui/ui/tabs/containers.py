@@ -30,7 +30,7 @@ from tui.ui.columns import container_cells, containers_columns, rate_pieces
 from tui.ui.engines import Engines, EngineState
 from tui.ui.marks import DetailLine, container_notes
 from tui.ui.widgets.pane import update_pane
-from tui.ui.widgets.table import KeyedTable
+from tui.ui.widgets.table import KeyedTable, signature
 from tui.ui.widgets.table_tab import TableTab
 
 
@@ -198,7 +198,7 @@ class ContainersTab(TableTab):
             {},
         )
         self._detail_shown: Text | None = None
-        self._detail_lines: list[DetailLine] | None = None
+        self._detail_seen: list[tuple[str, object]] | None = None
         self._notes: tuple[object, object, object, list[DetailLine]] | None = None
 
     def compose(self) -> ComposeResult:
@@ -304,7 +304,7 @@ class ContainersTab(TableTab):
                 this = built[key] = _rated(was, engine.state, was.made[0], sort_field)
                 if key not in self._matched:
                     continue  # filtered out
-                if this.order != was.order:  # sorted by traffic
+                if this.order != was.order:  # only a sort by traffic reads the rates
                     reordered = True
                 elif this.shown is not was.shown:
                     updated[key] = this.shown
@@ -461,9 +461,9 @@ class ContainersTab(TableTab):
 
     def _show_detail(self) -> None:
         found = self.row(self.table.selected_key)
-        lines: list[DetailLine]
         if found is None:
-            lines = [("", "No container matches." if self.filter_text else "No containers.")]
+            empty = "No container matches." if self.filter_text else "No containers."
+            lines: list[DetailLine] = [("", empty)]
         else:
             engine, container = found
             lines = [
@@ -471,10 +471,12 @@ class ContainersTab(TableTab):
                 *describe(engine.state, container, self._now()),
                 *self._notes_of(container.id),
             ]
-        # The same lines (an idle container at a new sample): nothing to build or show.
-        if lines == self._detail_lines:
+        # What the lines show, styles too (Rich's Text equality ignores a text's own
+        # style): the same (an idle container at a new sample), nothing to build or show.
+        seen = [(label, signature(value)) for label, value in lines]
+        if seen == self._detail_seen:
             return
-        self._detail_lines = lines
+        self._detail_seen = seen
         if found is None:
             text = Text(lines[0][1], style="dim")
         else:
@@ -485,11 +487,8 @@ class ContainersTab(TableTab):
                 text.append(value)
                 text.append("\n")
             text.rstrip()
-        # An update re-lays out the screen: only on change (the lines may differ where
-        # the text does not: a label alone).
-        if text != self._detail_shown:
-            update_pane(self.detail, text, self._detail_shown)
-            self._detail_shown = text
+        update_pane(self.detail, text, self._detail_shown)
+        self._detail_shown = text
 
     def on_keyed_table_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()

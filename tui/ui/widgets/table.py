@@ -8,11 +8,12 @@ that changes other rows costs nothing to redraw.
 
 Costs, for n rows of which v are on screen and c changed:
 
-- ``sync(rows, order)``: O(n) identity checks and comparisons (most in C: the key set
-  difference, the order list equality) plus O(c) work for the changed rows, then O(v)
-  to repaint; rows that did not change are not touched. ``update(rows)`` changes
-  given rows in place: O(c). Removing or inserting a row is a dict operation,
-  O(1); a new order replaces the order list, O(n) in C.
+- ``sync(rows, order)``: a Python loop of O(n) identity checks, the key set difference
+  and the order list equality (in C), plus O(c) work for the changed rows, then O(v)
+  to repaint; rows that did not change are not touched. ``update(rows)`` changes given
+  rows in place: O(c), where a sample moves the rates of a few rows. Removing or
+  inserting a row is a dict operation, O(1); a new order replaces the order list, O(n)
+  in C.
 - a key's position: O(1) from a key -> index dict, rebuilt lazily (O(n), once) only
   after the order changed and only when a position is asked for (the cursor's row).
 - a column's width: each column counts its cells by width, so a row in, out or
@@ -55,7 +56,7 @@ Strip): only what may be shown again is worth keeping."""
 STEADY_SECONDS = 60.0
 
 
-def _signature(cell: Cell) -> Any:
+def signature(cell: Cell) -> Any:
     """What a cell shows, hashable: Text is not."""
     if isinstance(cell, Text):
         return (cell.plain, str(cell.style), tuple(cell.spans))
@@ -198,7 +199,8 @@ class KeyedTable(ScrollView, can_focus=True):
             del self._cells[key], self._signatures[key]
             self._count_widths(self._widths.pop(key), -1)
             reordered = True
-        updated = [key for key, row in rows.items() if self._put(key, row)]
+        held = self._cells  # the same cells (most rows): not even a call to _put
+        updated = [k for k, row in rows.items() if held.get(k) is not row and self._put(k, row)]
         order = list(order)
         if order != self._order:
             self._order = order
@@ -221,11 +223,11 @@ class KeyedTable(ScrollView, can_focus=True):
         if old is cells:
             return False
         # By signature: Rich's Text equality ignores the style (a row that only dims).
-        signature = tuple(_signature(c) for c in cells)
-        if old is not None and signature == self._signatures[key]:
+        shows = tuple(map(signature, cells))
+        if old is not None and shows == self._signatures[key]:
             return False
         self._cells[key] = cells
-        self._signatures[key] = signature
+        self._signatures[key] = shows
         widths = tuple(cell_len(_plain(cell)) for cell in cells)
         if old is not None:
             self._count_widths(self._widths[key], -1)
