@@ -461,8 +461,8 @@ class ContainersTab(TableTab):
 
     def _show_detail(self) -> None:
         found = self.row(self.table.selected_key)
+        empty = "No container matches." if self.filter_text else "No containers."
         if found is None:
-            empty = "No container matches." if self.filter_text else "No containers."
             lines: list[DetailLine] = [("", empty)]
         else:
             engine, container = found
@@ -478,7 +478,7 @@ class ContainersTab(TableTab):
             return
         self._detail_seen = seen
         if found is None:
-            text = Text(lines[0][1], style="dim")
+            text = Text(empty, style="dim")
         else:
             text = Text()
             for label, value in lines:
