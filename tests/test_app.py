@@ -159,6 +159,10 @@ async def test_an_event_builds_again_only_the_rows_it_touched(monkeypatch):
                 *was[:up_column],
                 *was[up_column + 1 :],
             ], "nothing but UP changed"
+        # The detail reads the clock too: the selected container's uptime follows.
+        selected = app.state.containers[table.selected_key]
+        detail = str(app.query_one("#detail").render())
+        assert f"up {format_uptime(selected, moment[0])}" in detail
 
 
 async def test_a_dropped_stream_reconnects_and_resyncs_to_the_truth():

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from datetime import UTC, datetime, timedelta
 
+import humanize
 from fakes import FakeBackend, container_event
 from test_app import FROZEN, shown_names, until, visible_text
 
@@ -19,6 +21,9 @@ from tui.engine.live import Live
 from tui.ui.app import NetdockApp
 from tui.ui.tabs.timeline import TimelineTab
 
+PAST = datetime(2025, 12, 1, 14, 40, tzinfo=UTC)
+"""When the engine's past event of the first test happened."""
+
 
 def timeline_rows(app: NetdockApp) -> list[list[str]]:
     table = app.query_one(TimelineTab).table
@@ -27,16 +32,24 @@ def timeline_rows(app: NetdockApp) -> list[list[str]]:
 
 async def test_a_restart_shows_on_top_the_filter_narrows_and_enter_goes_to_the_container():
     past = [
-        {**container_event("start", "f" * 64, time_nano=1_764_600_000_000_000_000),
+        {**container_event("start", "f" * 64, time_nano=int(PAST.timestamp()) * 10**9),
          "Actor": {"ID": "f" * 64, "Attributes": {"name": "old-one"}}}
     ]  # fmt: skip
     backend = FakeBackend(past=past)
-    app = NetdockApp(Live(backend), now=lambda: FROZEN, config=Config(timeline_limit=50))
+    moment = [FROZEN]
+    app = NetdockApp(Live(backend), now=lambda: moment[0], config=Config(timeline_limit=50))
     async with app.run_test(size=(200, 50)) as pilot:
         await until(pilot, lambda: app.state.synced and app.state.connection.link is Link.LIVE)
         await pilot.press("5")
         await until(pilot, lambda: any("old-one" in r for r in timeline_rows(app)))
         assert "before netdock started" in visible_text(app)
+        # Its age, in words, follows the clock's ticks.
+        told = next(r[0] for r in timeline_rows(app) if "old-one" in r)
+        moment[0] += timedelta(days=400)
+        app._clock()
+        await pilot.pause()
+        aged = next(r[0] for r in timeline_rows(app) if "old-one" in r)
+        assert aged != told and aged == humanize.naturaltime(moment[0] - PAST)
 
         web = next(c for c in backend.containers.values() if c["Name"] == "/ndcap-specific")
         doc = copy.deepcopy(web)

@@ -29,9 +29,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Not before the first paint: ctypes is a few milliseconds to import. Only the first
         # read's thread has an arena of its own by then.
-        from tui.engine.allocator import one_arena
+        from tui.engine.allocator import freeze_after_peaks, one_arena
 
         one_arena()
+        freeze_after_peaks()
         from tui.engine.config_files import load_config
         from tui.ui.app import NetdockApp
 

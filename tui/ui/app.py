@@ -52,7 +52,8 @@ TABLE_ACTIONS = frozenset({"filter", "clear_filter", "to_row"})
 SORT_ACTIONS = frozenset({"sort", "reverse_sort"})
 # Several engines: how long the first one may read alone before the others start.
 OTHERS_AFTER_SECONDS = 1.0
-# Uptimes are shown in humanized words: a repaint every half minute keeps them true.
+# Uptimes and the timeline's ages are in humanized words: a tick every half minute keeps
+# them true.
 CLOCK_SECONDS = 30.0
 # The timeline's "before netdock started": the engine's events of the last hour, at most.
 HISTORY_SECONDS = 3600
@@ -299,8 +300,11 @@ class NetdockApp(ContainerActions, App[None]):
             self.set_timer(max(COALESCE_SECONDS, rest), self._repaint)
 
     def _clock(self) -> None:
-        self.containers.age_rows(self.now())  # the uptimes, in words
-        self._repaint()
+        """The words that read the clock: the uptimes where they stand (a tick costs the
+        rows that aged, not a repaint of every row), the timeline's ages on its tab."""
+        self.containers.age_rows(self.now())
+        if self.query_one(TabbedContent).active == "timeline":
+            self._repaint()
 
     def _repaint(self) -> None:
         self._repaint_due = False

@@ -340,13 +340,20 @@ class ContainersTab(TableTab):
 
     def age_rows(self, now: datetime) -> None:
         """Give the rows whose uptime, in words, has aged by ``now`` (``5 minutes`` for a
-        few minutes) their new words, at the next refresh: the UP cell alone, since
-        nothing else of a row reads the clock (a fleet started at once ages in step:
-        every row at the same tick)."""
-        for key, built in self._built.items():
-            up = format_uptime(built.made[0], now)
-            if up != built.row.up:
-                self._built[key] = _aged(built, up)
+        few minutes) their new words, in their places: the UP cell alone, since nothing
+        else of a row reads the clock (a fleet started at once ages in step: every row
+        at the same tick), and the detail's. No row is built again, nor the table walked."""
+        aged: dict[str, tuple[Text | str, ...]] = {}
+        built = self._built
+        for key, was in built.items():
+            up = format_uptime(was.made[0], now)
+            if up != was.row.up:
+                this = built[key] = _aged(was, up)
+                if key in self._matched:
+                    aged[key] = this.shown
+        if aged:
+            self.table.update(aged)
+        self._show_detail()
 
     def _engine_rows(
         self,

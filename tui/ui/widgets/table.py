@@ -197,7 +197,7 @@ class KeyedTable(ScrollView, can_focus=True):
         reordered = False
         for key in self._cells.keys() - rows.keys():
             del self._cells[key], self._signatures[key]
-            self._count_widths(self._widths.pop(key), -1)
+            self._count_widths(self._widths.pop(key), ())
             reordered = True
         held = self._cells  # the same cells (most rows): not even a call to _put
         updated = [k for k, row in rows.items() if held.get(k) is not row and self._put(k, row)]
@@ -222,17 +222,25 @@ class KeyedTable(ScrollView, can_focus=True):
         old = self._cells.get(key)
         if old is cells:
             return False
-        # By signature: Rich's Text equality ignores the style (a row that only dims).
-        shows = tuple(map(signature, cells))
-        if old is not None and shows == self._signatures[key]:
-            return False
+        if old is None or len(old) != len(cells):
+            # By signature: Rich's Text equality ignores the style (a row that only dims).
+            shows = tuple(map(signature, cells))
+            widths = tuple(cell_len(_plain(cell)) for cell in cells)
+        else:
+            # A new sample or tick changes a cell or two of a row: the others are the same
+            # objects, whose signature and width are known.
+            was_shown, was_wide = self._signatures[key], self._widths[key]
+            same = [a is b for a, b in zip(cells, old, strict=True)]
+            shows = tuple(s if kept else signature(c)
+                          for c, kept, s in zip(cells, same, was_shown, strict=True))  # fmt: skip
+            if shows == was_shown:
+                return False
+            widths = tuple(w if kept else cell_len(_plain(c))
+                           for c, kept, w in zip(cells, same, was_wide, strict=True))  # fmt: skip
         self._cells[key] = cells
         self._signatures[key] = shows
-        widths = tuple(cell_len(_plain(cell)) for cell in cells)
-        if old is not None:
-            self._count_widths(self._widths[key], -1)
+        self._count_widths(self._widths.get(key, ()), widths)
         self._widths[key] = widths
-        self._count_widths(widths, +1)
         return True
 
     def _redraw(self, reordered: bool, updated: list[str]) -> None:
@@ -255,17 +263,25 @@ class KeyedTable(ScrollView, can_focus=True):
             if top <= row < bottom:
                 self.refresh_line(row + 1)  # line 0 is the header
 
-    def _count_widths(self, widths: tuple[int, ...], step: int) -> None:
-        """A row's cells counted in (+1) or out (-1); each column's widest kept."""
-        for i, width in enumerate(widths):
-            counts = self._width_counts[i]
-            counts[width] += step
-            if step > 0:
-                self._content_widths[i] = max(self._content_widths[i], width)
-            elif not counts[width]:
-                del counts[width]
-                if width == self._content_widths[i]:
-                    self._content_widths[i] = max(counts, default=0)
+    def _count_widths(self, out: tuple[int, ...], into: tuple[int, ...]) -> None:
+        """A row's cells counted out (their widths ``out``, none for a new row) and in
+        (``into``, none for a row gone); each column's widest kept."""
+        counted, widest = self._width_counts, self._content_widths
+        for i in range(len(self.columns)):
+            was = out[i] if i < len(out) else None
+            width = into[i] if i < len(into) else None
+            if was == width:
+                continue
+            counts = counted[i]
+            if width is not None:
+                counts[width] += 1
+                widest[i] = max(widest[i], width)
+            if was is not None:
+                counts[was] -= 1
+                if not counts[was]:
+                    del counts[was]
+                    if was == widest[i]:
+                        widest[i] = max(counts, default=0)
 
     def set_sort_marker(self, column_key: str | None, reverse: bool = False) -> None:
         """Mark the header of the column the rows are sorted by (None: no marker)."""
