@@ -7,10 +7,18 @@ through a veth pair. Each gets the bench's fleet (bench.py's mix of modes). Then
 tmux, the real dashboard:
 
   first row   launch to the first row of A on screen, with A alone and with A and B
-              (median of 3 each): following B must not delay A;
+              (median of 5 each, alternated): following B must not delay A;
   idle        over --idle seconds, with A alone and with A and B, 30 s after every
               engine is live: the dashboard's CPU (% of one core, the heartbeat's pings
-              included) and RSS.
+              included) and RSS;
+  settled     A and B's idle again, once A's fleet is --settled minutes old.
+
+A fleet just made is not an idle host: each container's host-side veth sends router
+solicitations and MLD reports (the kernel's IPv6 autoconfiguration of a bridge port), the
+solicitations backing off from 4 s to an hour, so ever fewer as the fleet ages. Each is
+real traffic that the rates show, a row that changes. Every idle figure comes with the
+fleet's age (A's, at the middle of the window) and how many of A's links moved a second
+meanwhile.
 
 --sample-interval 0 leaves the rates out (the dashboard's own option): what several
 engines cost apart from the counters of the local one.
@@ -25,6 +33,7 @@ import os
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,11 +62,30 @@ def first_row(command: str) -> float:
 
 
 SETTLE_SECONDS = 30.0
+LAUNCHES = 5
 
 
-def idle(seconds: float, engines: int) -> tuple[float, float]:
+def moving_links(dockerd: int, seconds: float) -> float:
+    """How many links of dockerd's namespace moved a second (their counters), over
+    ``seconds``."""
+
+    def counters() -> dict[str, str]:
+        lines = Path(f"/proc/{dockerd}/net/dev").read_text().splitlines()[2:]
+        return dict(line.split(":", 1) for line in lines)
+
+    moved, last = 0, counters()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        time.sleep(1.0)
+        now = counters()
+        moved += sum(1 for name, text in now.items() if last.get(name) != text)
+        last = now
+    return moved / seconds
+
+
+def idle(seconds: float, engines: int, dockerd: int) -> tuple[float, float, float]:
     """Once every engine is read, live and settled: the dashboard's CPU (% of a core) and
-    RSS."""
+    RSS, and how many of A's links moved a second meanwhile."""
     bench.wait_screen(
         lambda text: (
             text.count("●") >= engines and "reading" not in text and "checking" not in text
@@ -69,7 +97,10 @@ def idle(seconds: float, engines: int) -> tuple[float, float]:
     time.sleep(SETTLE_SECONDS)
     pid = int(bench.tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").strip())
     pids = bench.tree(pid)
-    return bench.cpu_percent(pids, seconds), bench.rss_mib(pids)
+    with ThreadPoolExecutor(1) as pool:
+        links = pool.submit(moving_links, dockerd, seconds)
+        cpu = bench.cpu_percent(pids, seconds)
+        return cpu, bench.rss_mib(pids), links.result()
 
 
 def main() -> int:
@@ -80,6 +111,8 @@ def main() -> int:
     parser.add_argument("--image", default="netlab/busybox:1")
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--sample-interval", type=float, help="the dashboard's own option")
+    parser.add_argument("--settled", type=float, default=10.0, metavar="MINUTES",
+                        help="the settled measure's fleet age (0: none)")  # fmt: skip
     args = parser.parse_args()
     results: dict[str, float | str] = {"n_per_engine": args.n}
     netdock = f"{ROOT}/.venv/bin/netdock"
@@ -88,18 +121,39 @@ def main() -> int:
         results["sample_interval_s"] = args.sample_interval
     with PrivateEngine("bench-a") as a, RemoteEngine("bench-b") as b:
         grow(a, args.n, args.image)
+        grown = time.monotonic()
         grow(b, args.n, args.image)
+        dockerd = bench.dockerd_pid(a.host)
+        assert dockerd is not None, "engine A's dockerd is found by its socket"
         tls = " ".join(f"{k}={v}" for k, v in b.tls_env().items())
         one = f"{netdock} -H {a.host}"
         two = f"env {tls} {netdock} -H {a.host} -H {b.tls_url}"
+
+        def measure(name: str, engines: int) -> None:
+            cpu, rss, links = idle(args.idle, engines, dockerd)
+            age = (time.monotonic() - args.idle / 2 - grown) / 60
+            results[f"dashboard_idle_cpu_pct_{name}"] = cpu
+            results[f"dashboard_rss_mib_{name}"] = rss
+            results[f"fleet_a_age_min_{name}"] = age
+            results[f"fleet_a_links_moving_per_s_{name}"] = links
+
         try:
-            results["first_row_of_a_alone_s"] = statistics.median(first_row(one) for _ in range(3))
-            results["dashboard_idle_cpu_pct_a_alone"] = idle(args.idle, 1)[0]
-            results["first_row_of_a_with_b_s"] = statistics.median(first_row(two) for _ in range(3))
-            cpu, rss = idle(args.idle, 2)
-            results["dashboard_idle_cpu_pct_a_and_b"] = cpu
-            results["dashboard_rss_mib_a_and_b"] = rss
+            # Alternated, so that a drift of the machine weighs on both alike.
+            alone, with_b = [], []
+            for _ in range(LAUNCHES):
+                alone.append(first_row(one))
+                with_b.append(first_row(two))
+            results["first_row_of_a_alone_s"] = statistics.median(alone)
+            results["first_row_of_a_with_b_s"] = statistics.median(with_b)
+            bench.new_dashboard(one)
+            measure("a_alone", 1)
+            bench.new_dashboard(two)
+            measure("a_and_b", 2)
             results["rows_on_screen_header"] = bench.screen().splitlines()[1].strip()
+            if args.settled:
+                time.sleep(max(0.0, grown + 60 * args.settled - time.monotonic()))
+                bench.new_dashboard(two)
+                measure("a_and_b_settled", 2)
         finally:
             bench.tmux("kill-server")
             # Before the engines' teardown, which can be long on a loaded machine.

@@ -66,30 +66,39 @@ class Node:
 def cycle():
     a, b = Node(), Node()
     a.other, b.other = b, a
-    return weakref.ref(a)
+    return a
 kept = [Node() for _ in range(1000)]
-dropped = cycle()
+dropped = weakref.ref(cycle())
+held = [cycle()]  # alive at the peak, garbage after it
 gc.disable()  # no collection of its own on the way: give_back's alone
 give_back()
 frozen, collected = gc.get_freeze_count(), dropped() is None
-later = cycle()
+later = weakref.ref(cycle())
 gc.collect()
-print(frozen, collected, later() is None)
+made_later = later() is None
+held_ref = weakref.ref(held.pop())
+gc.collect()
+kept_until_peak = held_ref() is not None
+give_back()  # the next peak
+print(frozen, collected, made_later, kept_until_peak, held_ref() is None)
 """
 
 
-def after_a_peak(mode: str) -> tuple[int, bool, bool]:
+def after_peaks(mode: str) -> tuple[int, bool, bool, bool, bool]:
     done = subprocess.run(
         [sys.executable, "-c", FREEZE, mode], capture_output=True, text=True, cwd=ROOT, check=True
     )
-    frozen, dropped, later = done.stdout.split()
-    return int(frozen), dropped == "True", later == "True"
+    frozen, *seen = done.stdout.split()
+    dropped, later, held, freed = (word == "True" for word in seen)
+    return int(frozen), dropped, later, held, freed
 
 
 def test_a_long_running_process_freezes_what_outlived_the_peak_and_only_that():
-    frozen, dropped, later = after_a_peak("freeze")
+    frozen, dropped, later, held, freed = after_peaks("freeze")
     assert frozen >= 1000, "the objects kept are frozen: no full collection walks them"
     assert dropped, "the peak's garbage was collected before the freeze, not kept for good"
-    assert later, "a cycle dropped after the freeze is still collected"
+    assert later, "a cycle made after the freeze is still collected"
+    assert held, "a frozen cycle dropped after the peak is not walked by collections"
+    assert freed, "...until the next peak, which collects it"
     # Not asked to (the test run itself, the headless commands): nothing is frozen.
-    assert after_a_peak("plain") == (0, False, True)
+    assert after_peaks("plain") == (0, False, True, False, True)

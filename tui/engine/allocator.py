@@ -13,7 +13,9 @@ containers holds 115,000 after its cold start (the state, the widgets, the cache
 one walk of them took 60-80 ms, about once a minute as the samples' short-lived objects
 came and went (a tenth of a percent of a core, for nothing found). A long-running
 command opts in to ``freeze_after_peaks``: each peak's end then also collects once and
-freezes what survived it, which no later collection walks again.
+freezes what survived it, which the collections until the next peak do not walk. What was
+frozen and has since become garbage in a cycle (a session's tasks, after a reconnect) is
+collected at the next peak, which thaws everything first: nothing is kept for good.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ _freezing = False
 def freeze_after_peaks() -> None:
     """From now on, each ``give_back`` also freezes what the process holds. For a process
     that runs on after its cold start (the dashboard) and keeps most of what it built:
-    what is frozen is never collected as a cycle, a test run's garbage would stay."""
+    what is frozen is not collected as a cycle until the next peak (a test run's garbage
+    would stay)."""
     global _freezing
     _freezing = True
 
@@ -51,6 +54,7 @@ def give_back() -> None:
     """Return the freed pages to the kernel, after a peak (the cold start's inspects);
     once asked to (``freeze_after_peaks``), freeze the survivors, garbage collected first."""
     if _freezing:
+        gc.unfreeze()
         gc.collect()
         gc.freeze()
     trim = getattr(_LIBC, "malloc_trim", None)

@@ -19,6 +19,9 @@ Costs, for n rows of which v are on screen and c changed:
 - a column's width: each column counts its cells by width, so a row in, out or
   changed is O(1) per cell, and the widest is found again among the widths present
   (a handful), never by measuring every row.
+- a changed row: only its cells that are not the same objects as before are measured
+  (a sample changes the two rate cells of a row). So a cell is never changed in place
+  once given (Rich's Text is mutable): a new one is given instead.
 
 Columns can be dropped as the width shrinks: each ``Column`` may carry a ``drop``
 rank (1 goes first) and a ``min_width`` it may be folded down to; ``wide`` shows every
