@@ -55,10 +55,11 @@ def test_threads_share_the_main_arena_once_asked():
     assert thread_arenas("one") == 0
 
 
-# In a fresh process: what a peak leaves (objects kept, a cycle dropped), then give_back.
+# In a fresh process: what a peak leaves (objects kept, a cycle dropped), then its end
+# (give_back) and the freeze that follows once the rest is built (freeze_survivors).
 FREEZE = """
 import gc, sys, weakref
-from tui.engine.allocator import freeze_after_peaks, give_back
+from tui.engine.allocator import freeze_after_peaks, freeze_survivors, give_back
 if sys.argv[1] == "freeze":
     freeze_after_peaks()
 class Node:
@@ -67,38 +68,41 @@ def cycle():
     a, b = Node(), Node()
     a.other, b.other = b, a
     return a
+gc.disable()  # no collection of its own on the way: the allocator's alone
+freeze_survivors()
+before_any_peak = gc.get_freeze_count()
 kept = [Node() for _ in range(1000)]
 dropped = weakref.ref(cycle())
 held = [cycle()]  # alive at the peak, garbage after it
-gc.disable()  # no collection of its own on the way: give_back's alone
 give_back()
+freeze_survivors()
 frozen, collected = gc.get_freeze_count(), dropped() is None
-later = weakref.ref(cycle())
-gc.collect()
-made_later = later() is None
 held_ref = weakref.ref(held.pop())
 gc.collect()
 kept_until_peak = held_ref() is not None
+freeze_survivors()  # no peak since: nothing to do
+still = held_ref() is not None
 give_back()  # the next peak
-print(frozen, collected, made_later, kept_until_peak, held_ref() is None)
+freeze_survivors()
+print(before_any_peak, frozen, collected, kept_until_peak and still, held_ref() is None)
 """
 
 
-def after_peaks(mode: str) -> tuple[int, bool, bool, bool, bool]:
+def after_peaks(mode: str) -> tuple[int, int, bool, bool, bool]:
     done = subprocess.run(
         [sys.executable, "-c", FREEZE, mode], capture_output=True, text=True, cwd=ROOT, check=True
     )
-    frozen, *seen = done.stdout.split()
-    dropped, later, held, freed = (word == "True" for word in seen)
-    return int(frozen), dropped, later, held, freed
+    before, frozen, *seen = done.stdout.split()
+    dropped, held, freed = (word == "True" for word in seen)
+    return int(before), int(frozen), dropped, held, freed
 
 
-def test_a_long_running_process_freezes_what_outlived_the_peak_and_only_that():
-    frozen, dropped, later, held, freed = after_peaks("freeze")
+def test_a_long_running_process_freezes_what_outlived_a_peak_and_only_then():
+    before, frozen, dropped, held, freed = after_peaks("freeze")
+    assert before == 0, "no peak has ended yet: nothing to freeze"
     assert frozen >= 1000, "the objects kept are frozen: no full collection walks them"
-    assert dropped, "the peak's garbage was collected before the freeze, not kept for good"
-    assert later, "a cycle made after the freeze is still collected"
+    assert dropped, "the peak's garbage was collected before the freeze, not kept"
     assert held, "a frozen cycle dropped after the peak is not walked by collections"
-    assert freed, "...until the next peak, which collects it"
+    assert freed, "...until the next peak, which thaws and collects it"
     # Not asked to (the test run itself, the headless commands): nothing is frozen.
-    assert after_peaks("plain") == (0, False, True, False, True)
+    assert after_peaks("plain") == (0, 0, False, False, True)

@@ -161,8 +161,28 @@ async def test_an_event_builds_again_only_the_rows_it_touched(monkeypatch):
             ], "nothing but UP changed"
         # The detail reads the clock too: the selected container's uptime follows.
         selected = app.state.containers[table.selected_key]
+        assert selected.running
         detail = str(app.query_one("#detail").render())
         assert f"up {format_uptime(selected, moment[0])}" in detail
+        assert f"up {format_uptime(selected, FROZEN)}" not in detail
+
+        # With a filter on, the rows shown age in place and the hidden ones with them.
+        def uptimes_are_now() -> bool:
+            return all(
+                str(table.get_row(k)[up_column])
+                == format_uptime(app.state.containers[k], moment[0])
+                for k in table.order
+            )
+
+        await pilot.press("slash", *"ndcap-web")
+        await until(pilot, lambda: shown_names(app) == ["ndcap-web"])
+        moment[0] += timedelta(days=400)
+        app._clock()
+        await pilot.pause()
+        assert uptimes_are_now()
+        await pilot.press("escape")
+        await until(pilot, lambda: len(shown_names(app)) == 11)
+        assert uptimes_are_now() and built == [], "the hidden rows aged meanwhile"
 
 
 async def test_a_dropped_stream_reconnects_and_resyncs_to_the_truth():

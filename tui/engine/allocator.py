@@ -12,10 +12,10 @@ The collector's full collections walk every object tracked: a dashboard of 2 x 2
 containers holds 115,000 after its cold start (the state, the widgets, the caches), and
 one walk of them took 60-80 ms, about once a minute as the samples' short-lived objects
 came and went (a tenth of a percent of a core, for nothing found). A long-running
-command opts in to ``freeze_after_peaks``: each peak's end then also collects once and
-freezes what survived it, which the collections until the next peak do not walk. What was
-frozen and has since become garbage in a cycle (a session's tasks, after a reconnect) is
-collected at the next peak, which thaws everything first: nothing is kept for good.
+command opts in to ``freeze_after_peaks``: after each peak it collects once and freezes
+what survived, which the collections until the next peak do not walk. The price: what was
+frozen and has since become garbage in a cycle (a notice's widgets once it is gone) stays
+until the next peak (an engine's reconnect), which thaws everything first.
 """
 
 from __future__ import annotations
@@ -39,24 +39,34 @@ def one_arena() -> None:
 
 
 _freezing = False
+_peak_over = False
 
 
 def freeze_after_peaks() -> None:
-    """From now on, each ``give_back`` also freezes what the process holds. For a process
-    that runs on after its cold start (the dashboard) and keeps most of what it built:
-    what is frozen is not collected as a cycle until the next peak (a test run's garbage
-    would stay)."""
+    """From now on, the end of each peak (``give_back``) lets ``freeze_survivors`` freeze
+    what the process holds. For a process that runs on after its cold start (the
+    dashboard) and keeps most of what it built. A process that did not ask (the test
+    run, the headless commands) freezes nothing."""
     global _freezing
     _freezing = True
 
 
 def give_back() -> None:
-    """Return the freed pages to the kernel, after a peak (the cold start's inspects);
-    once asked to (``freeze_after_peaks``), freeze the survivors, garbage collected first."""
-    if _freezing:
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
+    """Return the freed pages to the kernel, after a peak (the cold start's inspects), and
+    mark its end for ``freeze_survivors``."""
+    global _peak_over
+    _peak_over = _freezing
     trim = getattr(_LIBC, "malloc_trim", None)
     if trim is not None:
         trim(0)
+
+
+def freeze_survivors() -> None:
+    """After a peak's end, once what comes of it is built too (the dashboard: its rows on
+    screen): thaw, collect once, freeze what survived. Otherwise nothing."""
+    global _peak_over
+    if _peak_over:
+        _peak_over = False
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()

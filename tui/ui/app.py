@@ -27,6 +27,7 @@ from tui.core.model import Container, Event
 from tui.core.parse import parse_event
 from tui.core.ports import Conflict, find_conflicts
 from tui.core.state import HostState, Link, only_traffic_changed
+from tui.engine.allocator import freeze_survivors
 from tui.engine.live import EVENT_FILTERS, QUIET_ACTIONS, Live
 from tui.ui.actions import ContainerActions
 from tui.ui.engines import Engines
@@ -302,6 +303,8 @@ class NetdockApp(ContainerActions, App[None]):
     def _clock(self) -> None:
         """The words that read the clock: the uptimes where they stand (a tick costs the
         rows that aged, not a repaint of every row), the timeline's ages on its tab."""
+        if not self.containers.is_attached:
+            return  # a tick that outlived the screen at exit
         self.containers.age_rows(self.now())
         if self.query_one(TabbedContent).active == "timeline":
             self._repaint()
@@ -405,6 +408,9 @@ class NetdockApp(ContainerActions, App[None]):
                 self.timeline.show(log.changes, log.total, self.history)
             case "topology":
                 self.topology.show_state(state)
+        # After an engine's read in full (a peak), once its rows and analyses are on
+        # screen: what survived is the session's, frozen (tui.engine.allocator).
+        self.call_after_refresh(freeze_survivors)
 
     def _show_header(self) -> None:
         if self.engines.several:

@@ -20,8 +20,8 @@ Costs, for n rows of which v are on screen and c changed:
   changed is O(1) per cell, and the widest is found again among the widths present
   (a handful), never by measuring every row.
 - a changed row: only its cells that are not the same objects as before are measured
-  (a sample changes the two rate cells of a row). So a cell is never changed in place
-  once given (Rich's Text is mutable): a new one is given instead.
+  (a sample changes the two rate cells of a row). Callers must not change a cell in
+  place once given (Rich's Text is mutable): they give a new one.
 
 Columns can be dropped as the width shrinks: each ``Column`` may carry a ``drop``
 rank (1 goes first) and a ``min_width`` it may be folded down to; ``wide`` shows every
@@ -237,6 +237,7 @@ class KeyedTable(ScrollView, can_focus=True):
             shows = tuple(s if kept else signature(c)
                           for c, kept, s in zip(cells, same, was_shown, strict=True))  # fmt: skip
             if shows == was_shown:
+                self._cells[key] = cells  # the next sync knows it at once
                 return False
             widths = tuple(w if kept else cell_len(_plain(c))
                            for c, kept, w in zip(cells, same, was_wide, strict=True))  # fmt: skip
